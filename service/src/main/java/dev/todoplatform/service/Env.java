@@ -1,0 +1,58 @@
+package dev.todoplatform.service;
+
+import java.net.URI;
+import java.util.Map;
+
+/** Reads typed settings from environment variables; every failure names the variable and what it accepts. */
+public final class Env {
+    private final Map<String, String> vars;
+
+    public Env(Map<String, String> vars) {
+        this.vars = vars;
+    }
+
+    public String required(String name, String expected) {
+        String value = vars.get(name);
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(name + " is not set: expected " + expected);
+        }
+        return value.trim();
+    }
+
+    public String optional(String name, String fallback) {
+        String value = vars.get(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    public int integer(String name, int fallback, int min, int max) {
+        String value = vars.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the allowed range
+        }
+        throw new ConfigException(name + "=" + value + " is invalid: expected an integer from " + min + " to " + max);
+    }
+
+    public String jdbcUrl(String name) {
+        String value = required(name, "a URL like jdbc:postgresql://pgpool:5432/todo");
+        if (!value.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
+        }
+        try {
+            URI uri = URI.create(value.substring("jdbc:".length()));
+            if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+                throw new IllegalArgumentException("host and database are required");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.todoplatform.service;
+
+import dev.todoplatform.service.counter.CounterApp;
+import dev.todoplatform.service.counter.HitCounter;
+import dev.todoplatform.service.db.Database;
+import dev.todoplatform.service.db.Migrations;
+import dev.todoplatform.service.db.ReadFence;
+import dev.todoplatform.service.db.Retry;
+import dev.todoplatform.service.http.Router;
+import dev.todoplatform.service.http.WebServer;
+import dev.todoplatform.service.todo.TodoApi;
+import dev.todoplatform.service.todo.TodoPage;
+import dev.todoplatform.service.todo.TodoRepository;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One jar, three modes: {@code todo}, {@code counter}, {@code migrate}. Configuration comes from the environment. */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    /** How long a request may keep retrying through a database failover before it gets a 503. */
+    private static final long RETRY_BUDGET_MS = 10_000;
+    /** How long a read waits for its standby to catch up before it reads from the primary instead. */
+    private static final long FENCE_TIMEOUT_MS = 500;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        String mode = args.length == 1 ? args[0] : "";
+        Env env = new Env(System.getenv());
+        try {
+            switch (mode) {
+                case "todo" -> serve(env, "todo");
+                case "counter" -> serve(env, "counter");
+                case "migrate" -> migrate(env);
+                default -> throw new ConfigException("usage: service todo|counter|migrate (got "
+                        + (args.length == 0 ? "no mode" : String.join(" ", args)) + ")");
+            }
+        } catch (ConfigException e) {
+            LOG.error(e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void migrate(Env env) {
+        MigrateResult result = new Migrations(Settings.Database.from(env)).migrate();
+        LOG.info("schema migrated from {} to {} ({} migrations applied)",
+                result.initialSchemaVersion, result.targetSchemaVersion, result.migrationsExecuted);
+    }
+
+    private static void serve(Env env, String mode) throws ConfigException {
+        Settings.Http http = Settings.Http.from(env);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("mode", mode);
+        for (var binder : List.of(new ClassLoaderMetrics(), new JvmMemoryMetrics(), new JvmGcMetrics(),
+                new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
+            binder.bindTo(registry);
+        }
+        List<AutoCloseable> resources = new ArrayList<>();
+        Router router = new Router();
+        WebServer server;
+        if (mode.equals("todo")) {
+            Settings.Database settings = Settings.Database.from(env);
+            new Migrations(settings).requireCurrent();
+            Database database = new Database(settings, registry);
+            resources.add(database);
+            TodoRepository todos = new TodoRepository(new Retry(database, RETRY_BUDGET_MS), new ReadFence(FENCE_TIMEOUT_MS));
+            new TodoApi(todos).register(router);
+            new TodoPage(todos).register(router);
+            server = new WebServer(http, router, database::answers, registry);
+        } else {
+            HitCounter counter = new HitCounter(Settings.Redis.from(env), registry);
+            resources.add(counter);
+            new CounterApp(counter).register(router);
+            server = new WebServer(http, router, counter::answers, registry);
+        }
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new ConfigException("cannot listen on port " + http.port() + ": " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("SIGTERM: draining");
+            server.stop();
+            for (AutoCloseable resource : resources) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    LOG.warn("close failed", e);
+                }
+            }
+            LOG.info("stopped");
+        }, "shutdown"));
+        LOG.info("{} listening on port {} after {} ms", mode, server.port(),
+                System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.todoplatform.service;
+
+/** Every setting the service reads, grouped by what it configures. Environment variables only. */
+public final class Settings {
+    private Settings() {
+    }
+
+    /** PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, HTTP_THREADS. */
+    public record Http(int port, int shutdownDelayMs, int shutdownTimeoutMs, int threads) {
+        static Http from(Env env) {
+            return new Http(
+                    env.integer("PORT", 8080, 1, 65535),
+                    env.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
+                    env.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 120_000),
+                    env.integer("HTTP_THREADS", 64, 8, 1000));
+        }
+    }
+
+    /** DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE. */
+    public record Database(String url, String user, String password, int poolSize) {
+        static Database from(Env env) {
+            return new Database(
+                    env.jdbcUrl("DATABASE_URL"),
+                    env.required("DATABASE_USER", "the database user name"),
+                    env.required("DATABASE_PASSWORD", "the database password"),
+                    env.integer("DATABASE_POOL_SIZE", 10, 1, 200));
+        }
+
+        @Override
+        public String toString() {
+            return "Database[url=" + url + ", user=" + user + ", poolSize=" + poolSize + "]";
+        }
+    }
+
+    /** REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (optional), REDIS_POOL_SIZE. */
+    public record Redis(String host, int port, String password, int poolSize) {
+        static Redis from(Env env) {
+            return new Redis(
+                    env.required("REDIS_HOST", "the Redis host name"),
+                    env.integer("REDIS_PORT", 6379, 1, 65535),
+                    env.optional("REDIS_PASSWORD", null),
+                    env.integer("REDIS_POOL_SIZE", 32, 1, 1000));
+        }
+
+        @Override
+        public String toString() {
+            return "Redis[host=" + host + ", port=" + port + ", poolSize=" + poolSize + "]";
+        }
+    }
+}

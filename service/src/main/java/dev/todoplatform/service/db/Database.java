@@ -1,0 +1,70 @@
+package dev.todoplatform.service.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.todoplatform.service.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** The connection pool to PgPool (or PostgreSQL directly), and a pool-independent liveness check for /readyz. */
+public final class Database implements AutoCloseable {
+    private final Settings.Database settings;
+    private final HikariDataSource pool;
+
+    public Database(Settings.Database settings, MeterRegistry registry) {
+        this.settings = settings;
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("db");
+        config.setJdbcUrl(settings.url());
+        config.setUsername(settings.user());
+        config.setPassword(settings.password());
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setMinimumIdle(settings.poolSize());
+        // Fail fast and let the caller's retry loop ride out a failover instead of queueing for 30 s.
+        config.setConnectionTimeout(2_000);
+        config.setValidationTimeout(1_000);
+        config.setKeepaliveTime(30_000);
+        config.setMaxLifetime(600_000);
+        // The pool starts even when the database is not up yet; readiness says when it is.
+        config.setInitializationFailTimeout(-1);
+        config.setDataSourceProperties(driverProperties(10));
+        if (registry != null) {
+            config.setMetricRegistry(registry);
+        }
+        this.pool = new HikariDataSource(config);
+    }
+
+    private static Properties driverProperties(int socketTimeoutSeconds) {
+        Properties props = new Properties();
+        props.setProperty("ApplicationName", "todo");
+        props.setProperty("connectTimeout", "2");
+        props.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        props.setProperty("tcpKeepAlive", "true");
+        return props;
+    }
+
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    /** Readiness: a fresh connection and a round trip within about a second, independent of a busy pool. */
+    public boolean answers() {
+        Properties props = driverProperties(1);
+        props.setProperty("user", settings.user());
+        props.setProperty("password", settings.password());
+        props.setProperty("connectTimeout", "1");
+        try (Connection c = DriverManager.getConnection(settings.url(), props)) {
+            return c.isValid(1);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

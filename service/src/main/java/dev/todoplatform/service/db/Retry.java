@@ -1,0 +1,71 @@
+package dev.todoplatform.service.db;
+
+import dev.todoplatform.service.http.HttpError;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs idempotent database work, retrying through the errors a failover produces (dropped connections,
+ * a write landing on a node that just became a standby) until a deadline; then a 503, never a 500.
+ */
+public final class Retry {
+    private static final Logger LOG = LoggerFactory.getLogger(Retry.class);
+    private static final Set<String> TRANSIENT_STATES = Set.of(
+            "57P01", "57P02", "57P03", // admin/crash shutdown, cannot connect now
+            "25006", // read-only transaction: the node we reached is (now) a standby
+            "40001", "40P01", // serialization failure, deadlock
+            "53300"); // too many connections
+
+    /** A unit of work on one connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final Database database;
+    private final long budgetNanos;
+
+    public Retry(Database database, long budgetMillis) {
+        this.database = database;
+        this.budgetNanos = TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+    }
+
+    public <T> T run(Work<T> work) {
+        long deadline = System.nanoTime() + budgetNanos;
+        for (int attempt = 0; ; attempt++) {
+            try (Connection connection = database.connection()) {
+                return work.run(connection);
+            } catch (SQLException e) {
+                if (!isTransient(e)) {
+                    throw new IllegalStateException("database error " + e.getSQLState(), e);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.warn("database unavailable after {} attempts: {} {}", attempt + 1, e.getSQLState(), e.getMessage());
+                    throw new HttpError(503, "database unavailable, retry later");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(500, 25L << Math.min(attempt, 5))));
+            }
+        }
+    }
+
+    static boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || TRANSIENT_STATES.contains(state)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.todoplatform.service.http;
+
+import dev.todoplatform.service.Settings;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server every mode shares: the app's routes plus /healthz, /readyz and /metrics, request metrics,
+ * JSON errors, and a graceful stop (readiness off, optional delay, drain in-flight requests, exit).
+ */
+public final class WebServer {
+    private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+
+    private final Settings.Http settings;
+    private final Server server;
+    private final ServerConnector connector;
+    private volatile boolean stopping;
+
+    public WebServer(Settings.Http settings, Router router, Readiness readiness, PrometheusMeterRegistry registry) {
+        this.settings = settings;
+        router.route("GET", "/healthz", ex -> ex.json(200, Map.of("status", "UP")))
+                .route("GET", "/readyz", ex -> {
+                    boolean ready = !stopping && readiness.check();
+                    ex.json(ready ? 200 : 503, Map.of("status", ready ? "UP" : "DOWN"));
+                })
+                .route("GET", "/metrics", ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
+                        registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+        QueuedThreadPool threads = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
+        threads.setName("http");
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(8 * 1024);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(TimeUnit.SECONDS.toMillis(30));
+        server.addConnector(connector);
+        server.setHandler(new GracefulHandler(new AppHandler(router, new RequestMetrics(registry))));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setStopTimeout(settings.shutdownTimeoutMs());
+        server.setStopAtShutdown(false);
+    }
+
+    public WebServer start() throws Exception {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** SIGTERM path: readiness reports DOWN first so traffic moves away, then in-flight requests finish. */
+    public void stop() {
+        stopping = true;
+        try {
+            if (settings.shutdownDelayMs() > 0) {
+                // Give load balancers time to see /readyz fail before the listener closes.
+                Thread.sleep(settings.shutdownDelayMs());
+            }
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("HTTP server did not stop cleanly", e);
+        }
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    private static final class AppHandler extends Handler.Abstract {
+        private final Router router;
+        private final RequestMetrics metrics;
+
+        AppHandler(Router router, RequestMetrics metrics) {
+            this.router = router;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            long start = System.nanoTime();
+            Exchange exchange = new Exchange(request, response, callback);
+            Router.Match match = router.match(request.getMethod(), exchange.path());
+            try {
+                exchange.pathParams(match.params());
+                match.route().handle(exchange);
+                if (!exchange.sent()) {
+                    throw new IllegalStateException("route " + match.pattern() + " sent no response");
+                }
+            } catch (HttpError error) {
+                exchange.error(error);
+            } catch (Throwable t) {
+                LOG.error("request failed: {} {}", request.getMethod(), match.pattern(), t);
+                exchange.error(new HttpError(500, "internal error"));
+            }
+            metrics.record(request.getMethod(), match.pattern(), exchange.status(), System.nanoTime() - start);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.todoplatform.service.todo;
+
+import dev.todoplatform.service.http.Exchange;
+import dev.todoplatform.service.http.HttpError;
+import dev.todoplatform.service.http.Router;
+import java.util.UUID;
+
+/** The JSON API under /api/todos. */
+public final class TodoApi {
+    private final TodoRepository todos;
+
+    public TodoApi(TodoRepository todos) {
+        this.todos = todos;
+    }
+
+    public void register(Router router) {
+        router.route("GET", "/api/todos", this::list)
+                .route("POST", "/api/todos", this::create)
+                .route("GET", "/api/todos/{id}", this::get)
+                .route("PATCH", "/api/todos/{id}", this::patch)
+                .route("DELETE", "/api/todos/{id}", this::delete);
+    }
+
+    private void list(Exchange ex) {
+        long[] page = TodoInput.page(ex.query());
+        ex.json(200, todos.list(page[0], page[1]));
+    }
+
+    private void create(Exchange ex) throws Exception {
+        String name = TodoInput.create(ex.body("application/json"));
+        Todo todo = todos.create(name, idempotencyKey(ex));
+        ex.header("Location", "/api/todos/" + todo.id());
+        ex.json(201, todo);
+    }
+
+    private void get(Exchange ex) {
+        long id = TodoInput.id(ex.pathParam("id"));
+        ex.json(200, todos.find(id).orElseThrow(() -> notFound(id)));
+    }
+
+    private void patch(Exchange ex) throws Exception {
+        long id = TodoInput.id(ex.pathParam("id"));
+        TodoInput.Patch patch = TodoInput.patch(ex.body("application/json"));
+        ex.json(200, todos.update(id, patch).orElseThrow(() -> notFound(id)));
+    }
+
+    private void delete(Exchange ex) {
+        long id = TodoInput.id(ex.pathParam("id"));
+        if (!todos.delete(id)) {
+            throw notFound(id);
+        }
+        ex.noContent();
+    }
+
+    static HttpError notFound(long id) {
+        return new HttpError(404, "no todo with id " + id, "id");
+    }
+
+    /**
+     * The client's Idempotency-Key, else the one nginx sets per client request (the same on its retries),
+     * else a fresh one: a create is never applied twice for one key.
+     */
+    static String idempotencyKey(Exchange ex) {
+        String key = ex.header("Idempotency-Key");
+        if (key == null) {
+            return UUID.randomUUID().toString();
+        }
+        if (key.isEmpty() || key.length() > 100 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw HttpError.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 100 printable ASCII characters");
+        }
+        return key;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.todoplatform.service.todo;
+
+import dev.todoplatform.service.db.ReadFence;
+import dev.todoplatform.service.db.Retry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The todos table. Every operation is idempotent, so {@link Retry} may repeat it through a failover. */
+public final class TodoRepository {
+    private static final String COLUMNS = "id, name, completed, created_at";
+    /** Prefix that makes PgPool send a statement to the primary (a stale standby, or a write's own re-read). */
+    private static final String ON_PRIMARY = "/*NO LOAD BALANCE*/ ";
+
+    private final Retry retry;
+    private final ReadFence fence;
+
+    public TodoRepository(Retry retry, ReadFence fence) {
+        this.retry = retry;
+        this.fence = fence;
+    }
+
+    public List<Todo> list(long limit, long afterId) {
+        return retry.run(c -> {
+            String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
+            try (PreparedStatement st = c.prepareStatement(fenced(c, sql))) {
+                st.setLong(1, afterId);
+                st.setLong(2, limit);
+                return all(st);
+            }
+        });
+    }
+
+    public Optional<Todo> find(long id) {
+        return retry.run(c -> {
+            try (PreparedStatement st = c.prepareStatement(fenced(c, "SELECT " + COLUMNS + " FROM todos WHERE id = ?"))) {
+                st.setLong(1, id);
+                return all(st).stream().findFirst();
+            }
+        });
+    }
+
+    /** Creates an item once per idempotency key: a repeat returns the item the first attempt created. */
+    public Todo create(String name, String idempotencyKey) {
+        return retry.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("INSERT INTO todos (name, idempotency_key) VALUES (?, ?) "
+                    + "ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + COLUMNS)) {
+                st.setString(1, name);
+                st.setString(2, idempotencyKey);
+                List<Todo> created = all(st);
+                if (!created.isEmpty()) {
+                    return created.get(0);
+                }
+            }
+            try (PreparedStatement st = c.prepareStatement(
+                    ON_PRIMARY + "SELECT " + COLUMNS + " FROM todos WHERE idempotency_key = ?")) {
+                st.setString(1, idempotencyKey);
+                return all(st).get(0);
+            }
+        });
+    }
+
+    public Optional<Todo> update(long id, TodoInput.Patch patch) {
+        return retry.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE todos SET completed = COALESCE(?, completed), "
+                    + "name = COALESCE(?, name) WHERE id = ? RETURNING " + COLUMNS)) {
+                if (patch.completed() == null) {
+                    st.setNull(1, Types.BOOLEAN);
+                } else {
+                    st.setBoolean(1, patch.completed());
+                }
+                st.setString(2, patch.name());
+                st.setLong(3, id);
+                return all(st).stream().findFirst();
+            }
+        });
+    }
+
+    public boolean delete(long id) {
+        return retry.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("DELETE FROM todos WHERE id = ?")) {
+                st.setLong(1, id);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    private String fenced(Connection c, String select) throws SQLException {
+        return fence.await(c) ? select : ON_PRIMARY + select;
+    }
+
+    private static List<Todo> all(PreparedStatement st) throws SQLException {
+        List<Todo> todos = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                todos.add(new Todo(rs.getLong(1), rs.getString(2), rs.getBoolean(3),
+                        rs.getObject(4, OffsetDateTime.class).toInstant().toString()));
+            }
+        }
+        return todos;
+    }
+
+}
