@@ -14,12 +14,15 @@ import java.util.Map;
 public final class PostgresServer implements AutoCloseable {
     public static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
-    private final ManagedProcess process;
+    private final Path dir;
     private final int port;
+    private final List<String> command;
+    private ManagedProcess process;
 
-    private PostgresServer(ManagedProcess process, int port) {
-        this.process = process;
+    private PostgresServer(Path dir, int port, List<String> command) {
+        this.dir = dir;
         this.port = port;
+        this.command = command;
     }
 
     /** initdb in {@code dir}/data (trust auth: tests only), start, and wait until it accepts connections. */
@@ -35,14 +38,19 @@ public final class PostgresServer implements AutoCloseable {
             command.add("-c");
             command.add(setting);
         }
-        ManagedProcess process = ManagedProcess.start("postgres", command, dir.resolve("postgres.log"), Map.of(), "INT");
-        PostgresServer server = new PostgresServer(process, port);
+        PostgresServer server = new PostgresServer(dir, port, command);
+        server.start();
+        return server;
+    }
+
+    /** Starts the postmaster on the existing data directory and waits until it accepts connections. */
+    public void start() {
+        process = ManagedProcess.start("postgres", command, dir.resolve("postgres.log"), Map.of(), "INT");
         Poll.untilNoError(Duration.ofSeconds(60), "postgres on port " + port, () -> {
-            try (Connection c = server.superuser("postgres")) {
+            try (Connection c = superuser("postgres")) {
                 return c.isValid(1);
             }
         });
-        return server;
     }
 
     public int port() {

@@ -3,6 +3,9 @@ package dev.todoplatform.local;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import dev.todoplatform.config.ConfigFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +35,17 @@ public final class RedisServer implements AutoCloseable {
         RedisServer server = new RedisServer(dir, port, config, List.of(overrides));
         server.start();
         return server;
+    }
+
+    /** Runs the repo's redis.conf (config/redis/redis.conf), as the cluster does. */
+    public static RedisServer withRepoConfig(Path dir, int port, String... overrides) {
+        try {
+            Files.createDirectories(dir);
+            Path config = Files.writeString(dir.resolve("redis.conf"), ConfigFile.load("redis/redis.conf").text());
+            return start(dir, port, config, overrides);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Starts (again) on the same port and directory: what a restart after a crash does. */

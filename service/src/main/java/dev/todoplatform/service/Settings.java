@@ -12,7 +12,7 @@ public final class Settings {
                     env.integer("PORT", 8080, 1, 65535),
                     env.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
                     env.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 120_000),
-                    env.integer("HTTP_THREADS", 64, 8, 1000));
+                    env.integer("HTTP_THREADS", 128, 8, 1000));
         }
     }
 
@@ -39,7 +39,7 @@ public final class Settings {
                     env.required("REDIS_HOST", "the Redis host name"),
                     env.integer("REDIS_PORT", 6379, 1, 65535),
                     env.optional("REDIS_PASSWORD", null),
-                    env.integer("REDIS_POOL_SIZE", 32, 1, 1000));
+                    env.integer("REDIS_POOL_SIZE", 64, 1, 1000));
         }
 
         @Override

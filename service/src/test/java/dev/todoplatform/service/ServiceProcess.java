@@ -60,7 +60,7 @@ public final class ServiceProcess implements AutoCloseable {
             ManagedProcess process = ManagedProcess.startAsInvoker(mode,
                     List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp", classpath, Main.class.getName(), mode),
                     log, all, "TERM");
-            return new ServiceProcess(process, Integer.parseInt(all.get("PORT")));
+            return new ServiceProcess(process, all.get("PORT").matches("\\d+") ? Integer.parseInt(all.get("PORT")) : port);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

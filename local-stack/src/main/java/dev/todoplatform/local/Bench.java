@@ -1,0 +1,110 @@
+package dev.todoplatform.local;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The service benchmark (scripts/bench-service): PostgreSQL, Redis, one todo and one counter instance from the
+ * built jar, nginx in front, and wrk on the same machine. Prints one line per figure.
+ */
+public final class Bench {
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([\\d.]+)");
+    private static final Pattern P99 = Pattern.compile("\\s99%\\s+([\\d.]+)(us|ms|s)");
+    private static final Pattern ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)|Socket errors: (.*)");
+
+    private Bench() {
+    }
+
+    public static void run(Path repo) throws Exception {
+        int seconds = Integer.parseInt(System.getProperty("bench.seconds", "15"));
+        int connections = Integer.parseInt(System.getProperty("bench.connections", "64"));
+        Path dir = RunAs.tempDir("todo-bench");
+        Path jar = repo.resolve("service/target/service.jar");
+        String password = "bench-" + Long.toHexString(System.nanoTime());
+        try (PostgresServer pg = PostgresServer.start(dir.resolve("postgres"), Ports.free(),
+                "synchronous_commit=on", "fsync=on");
+             RedisServer redis = RedisServer.withRepoConfig(dir.resolve("redis"), Ports.free())) {
+            pg.createDatabase("todo", "todo", password);
+            Map<String, String> db = Map.of("DATABASE_URL", pg.jdbcUrl("todo"), "DATABASE_USER", "todo",
+                    "DATABASE_PASSWORD", password, "DATABASE_POOL_SIZE", "16");
+            try (ServiceInstance migrate = new ServiceInstance(jar, "migrate", Ports.free(), dir.resolve("migrate.log"), db)) {
+                migrate.start();
+                if (!migrate.process().waitForExit(Duration.ofSeconds(60)) || migrate.process().exitCode() != 0) {
+                    throw new IllegalStateException("migrate failed: " + migrate.process().tail(10));
+                }
+            }
+            try (ServiceInstance todo = new ServiceInstance(jar, "todo", Ports.free(), dir.resolve("todo.log"), db);
+                 ServiceInstance counter = new ServiceInstance(jar, "counter", Ports.free(), dir.resolve("counter.log"),
+                         Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())))) {
+                Duration todoReady = todo.start().awaitReady(Duration.ofSeconds(30));
+                Duration counterReady = counter.start().awaitReady(Duration.ofSeconds(30));
+                System.out.printf("ready: todo %d ms, counter %d ms (process start to /readyz 200)%n",
+                        todoReady.toMillis(), counterReady.toMillis());
+                try (Nginx nginx = Nginx.start(dir.resolve("nginx"), Ports.free(), List.of(todo.port()),
+                        List.of(counter.port()))) {
+                    HttpClient http = HttpClient.newHttpClient();
+                    for (int i = 1; i <= 50; i++) {
+                        http.send(HttpRequest.newBuilder(URI.create(nginx.url() + "api/todos"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"benchmark item " + i + "\"}"))
+                                .build(), HttpResponse.BodyHandlers.discarding());
+                    }
+                    Path post = dir.resolve("post.lua");
+                    Files.writeString(post, "wrk.method = \"POST\"\nwrk.body = '{\"name\":\"written by wrk\"}'\n"
+                            + "wrk.headers[\"Content-Type\"] = \"application/json\"\n");
+                    // Warm the JIT the way a running pod is warm, then measure.
+                    wrk(nginx.url() + "counter", 5, connections, null);
+                    wrk(nginx.url(), 5, connections, null);
+                    report("GET /counter", wrk(nginx.url() + "counter", seconds, connections, null));
+                    report("GET / (50 items)", wrk(nginx.url(), seconds, connections, null));
+                    report("POST /api/todos", wrk(nginx.url() + "api/todos", seconds, connections, post));
+                    long[] todoMem = todo.residentKib();
+                    long[] counterMem = counter.residentKib();
+                    System.out.printf("memory: todo %d MiB resident (peak %d MiB), counter %d MiB (peak %d MiB)%n",
+                            todoMem[0] / 1024, todoMem[1] / 1024, counterMem[0] / 1024, counterMem[1] / 1024);
+                }
+            }
+        }
+        System.out.printf("machine: %d cores, %s; wrk, nginx, the services, PostgreSQL and Redis all on it%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+    }
+
+    private static String wrk(String url, int seconds, int connections, Path script) {
+        List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections,
+                "-d" + seconds + "s", "--latency"));
+        if (script != null) {
+            command.addAll(List.of("-s", script.toString()));
+        }
+        command.add(url);
+        return Commands.run(command, Map.of(), Duration.ofSeconds(seconds + 60L));
+    }
+
+    private static void report(String what, String output) {
+        Matcher rps = RPS.matcher(output);
+        Matcher p99 = P99.matcher(output);
+        if (!rps.find() || !p99.find()) {
+            throw new IllegalStateException("cannot read wrk output:\n" + output);
+        }
+        double p99ms = Double.parseDouble(p99.group(1)) * switch (p99.group(2)) {
+            case "us" -> 0.001;
+            case "s" -> 1000;
+            default -> 1;
+        };
+        Matcher errors = ERRORS.matcher(output);
+        StringBuilder failed = new StringBuilder();
+        while (errors.find()) {
+            failed.append(", ").append(errors.group().trim());
+        }
+        System.out.printf("%s: %.0f requests/s, p99 %.2f ms%s%n", what, Double.parseDouble(rps.group(1)), p99ms,
+                failed.length() == 0 ? ", no errors" : failed);
+    }
+}

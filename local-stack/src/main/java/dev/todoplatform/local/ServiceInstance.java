@@ -1,0 +1,103 @@
+package dev.todoplatform.local;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One process of the service jar (service/target/service.jar), as the container runs it. */
+public final class ServiceInstance implements AutoCloseable {
+    /** The container's JVM flags (service/pom.xml, Jib) with the heap its memory limit would give it. */
+    public static final List<String> JVM_FLAGS = List.of("-Xmx160m", "-Xss512k", "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError");
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    private final String mode;
+    private final int port;
+    private final Path log;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private ManagedProcess process;
+    private long startedNanos;
+
+    public ServiceInstance(Path jar, String mode, int port, Path log, Map<String, String> env) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it with `mvn -pl service -am package -DskipTests`");
+        }
+        this.mode = mode;
+        this.port = port;
+        this.log = log;
+        this.command = new ArrayList<>(List.of("java"));
+        this.command.addAll(JVM_FLAGS);
+        this.command.addAll(List.of("-jar", jar.toString(), mode));
+        this.env = new HashMap<>(env);
+        this.env.put("PORT", Integer.toString(port));
+    }
+
+    public ServiceInstance start() {
+        startedNanos = System.nanoTime();
+        process = ManagedProcess.start(mode, command, log, env, "TERM");
+        return this;
+    }
+
+    /** Waits for /readyz and returns the time from process start to ready. */
+    public Duration awaitReady(Duration timeout) {
+        Poll.until(timeout, mode + " on port " + port + " ready", () -> {
+            if (!process.alive()) {
+                throw new IllegalStateException(mode + " exited: " + process.tail(10));
+            }
+            return status("/readyz") == 200;
+        });
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    public int status(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public ManagedProcess process() {
+        return process;
+    }
+
+    /** Resident memory now and at its peak, in KiB, from /proc. */
+    public long[] residentKib() {
+        try {
+            long rss = 0;
+            long peak = 0;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = Long.parseLong(line.replaceAll("\\D", ""));
+                } else if (line.startsWith("VmHWM:")) {
+                    peak = Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+            return new long[] {rss, peak};
+        } catch (Exception e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(20));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.todoplatform.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.todoplatform.local.Poll;
+import dev.todoplatform.local.Ports;
+import dev.todoplatform.local.RedisServer;
+import dev.todoplatform.local.RunAs;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(Backends.class)
+class CounterTest {
+    private static final Pattern HIT = Pattern.compile("Holla! we have hit (\\d+) times");
+
+    @Test
+    void concurrentHitsAcrossTwoInstancesAddUpExactly() throws Exception {
+        try (ServiceProcess a = ServiceProcess.ready("counter", ServiceProcess.counterEnv());
+             ServiceProcess b = ServiceProcess.ready("counter", ServiceProcess.counterEnv())) {
+            Http first = new Http(a.uri("/"));
+            Http second = new Http(b.uri("/"));
+            Http.Reply hello = first.get("/counter");
+            assertEquals(200, hello.status());
+            assertEquals("text/plain; charset=utf-8", hello.header("Content-Type"));
+            long before = hits(hello.body());
+
+            int clients = 16;
+            int perClient = 125;
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                Http target = i % 2 == 0 ? first : second;
+                done.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int j = 0; j < perClient; j++) {
+                        ok += target.get("/counter").status() == 200 ? 1 : 0;
+                    }
+                    return ok;
+                }));
+            }
+            int ok = 0;
+            for (Future<Integer> f : done) {
+                ok += f.get();
+            }
+            pool.shutdown();
+            assertEquals(clients * perClient, ok);
+            long after = hits(second.get("/counter").body());
+            assertEquals(before + clients * perClient + 1, after, "every hit counted exactly once");
+        }
+    }
+
+    @Test
+    void healthFollowsRedisAndTheCounterSurvivesARestart() throws Exception {
+        try (RedisServer redis = RedisServer.start(RunAs.tempDir("redis"), Ports.free(), null,
+                "--appendonly", "yes", "--appendfsync", "always");
+             ServiceProcess counter = ServiceProcess.ready("counter", java.util.Map.of(
+                     "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())))) {
+            Http http = new Http(counter.uri("/"));
+            assertEquals("{\"status\":\"UP\"}", http.get("/counter/health").body());
+            for (int i = 0; i < 10; i++) {
+                http.get("/counter");
+            }
+            assertEquals(11, hits(http.get("/counter").body()));
+
+            redis.process().kill();
+            Http.Reply down = http.get("/counter");
+            assertEquals(503, down.status());
+            assertEquals("redis unavailable, retry later", down.json().get("error").asText());
+            assertEquals(503, http.get("/counter/health").status());
+            Poll.until(Duration.ofSeconds(10), "readiness DOWN", () -> counter.status("/readyz") == 503);
+
+            redis.start();
+            assertEquals(12, hits(http.get("/counter").body()), "continues from the persisted value");
+            assertEquals("{\"status\":\"UP\"}", http.get("/counter/health").body());
+        }
+    }
+
+    static long hits(String body) {
+        Matcher m = HIT.matcher(body);
+        assertTrue(m.matches(), body);
+        return Long.parseLong(m.group(1));
+    }
+}
