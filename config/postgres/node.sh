@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# One PostgreSQL node of the HA cluster: the same script in the pod and in the local stack.
+#
+#   node.sh postgres   prepare the data directory, then run postgres in the foreground
+#                      - empty, no primary anywhere, node 1:  initdb and become the primary
+#                      - empty, a primary exists:             clone it and follow it (repmgr standby clone)
+#                      - a returning old primary:             pg_rewind to the new primary and follow it
+#                      - a standby:                           follow whichever node is primary now
+#   node.sh repmgrd    register this node with repmgr, then run repmgrd in the foreground
+#   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
+#
+# Environment: NODE_NAME, NODE_ID (default: NODE_NAME's trailing number + 1), NODE_HOST, PG_PORT, PGDATA,
+# CONFIG_DIR (this script's directory of templates), RUN_DIR (writable), PEERS (host:port of every node),
+# LISTEN_ADDRESSES, CLIENT_NETWORK, SYNCHRONOUS_STANDBY_NAMES, PG_BINDIR, and the passwords
+# POSTGRES_PASSWORD, REPMGR_PASSWORD, APP_USER, APP_PASSWORD, APP_DATABASE, PGPOOL_USER, PGPOOL_PASSWORD.
+set -euo pipefail
+
+: "${NODE_NAME:?}" "${NODE_HOST:?}" "${PG_PORT:?}" "${PGDATA:?}" "${RUN_DIR:?}" "${PEERS:?}"
+: "${CONFIG_DIR:=$(cd "$(dirname "$0")" && pwd)}"
+: "${PG_BINDIR:=/usr/lib/postgresql/15/bin}"
+: "${LISTEN_ADDRESSES:=*}" "${CLIENT_NETWORK:=0.0.0.0/0}" "${SYNCHRONOUS_STANDBY_NAMES:=}"
+: "${NODE_ID:=$(( ${NODE_NAME##*[!0-9]} + 1 ))}"
+export NODE_ID CONFIG_DIR PG_BINDIR LISTEN_ADDRESSES CLIENT_NETWORK SYNCHRONOUS_STANDBY_NAMES
+export PGPASSFILE="$RUN_DIR/.pgpass" PGCONNECT_TIMEOUT=2
+REPMGR_CONF="$RUN_DIR/repmgr.conf"
+
+log() { echo "node.sh[$NODE_NAME]: $*" >&2; }
+
+# Renders the templates with this node's environment into RUN_DIR (${NAME} -> value).
+render() {
+  mkdir -p "$RUN_DIR"
+  local file
+  for file in postgresql.conf pg_hba.conf repmgr.conf; do
+    perl -pe 's/\$\{([A-Z_]+)\}/exists $ENV{$1} ? $ENV{$1} : die "node.sh: $1 is not set\n"/ge' \
+      "$CONFIG_DIR/$file" > "$RUN_DIR/$file"
+  done
+  ( umask 077; printf '*:*:*:repmgr:%s\n*:*:*:postgres:%s\n' "$REPMGR_PASSWORD" "$POSTGRES_PASSWORD" > "$PGPASSFILE" )
+}
+
+sql_at() { # host port sql: one value, as repmgr over TCP
+  psql -h "$1" -p "$2" -U repmgr -d repmgr -XAtq -c "$3" 2>/dev/null
+}
+
+local_sql() {
+  psql -h "$RUN_DIR" -p "$PG_PORT" -U postgres -d postgres -XAtq -c "$1"
+}
+
+# Prints host:port of a node (other than this one) that is a primary now, if any.
+find_primary() {
+  local peer
+  for peer in $PEERS; do
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+    if [ "$(sql_at "${peer%:*}" "${peer##*:}" 'SELECT pg_is_in_recovery()')" = "f" ]; then
+      echo "$peer"
+      return 0
+    fi
+  done
+  return 1
+}
+
+my_timeline() {
+  "$PG_BINDIR/pg_controldata" "$PGDATA" | awk -F: '/Latest checkpoint.s TimeLineID/ {gsub(/ /, "", $2); print $2}'
+}
+
+# The highest timeline any reachable peer has reached (0 if none answers).
+peers_timeline() {
+  local peer tl max=0
+  for peer in $PEERS; do
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+    tl=$(sql_at "${peer%:*}" "${peer##*:}" 'SELECT timeline_id FROM pg_control_checkpoint()') || continue
+    [ -n "$tl" ] && [ "$tl" -gt "$max" ] && max=$tl
+  done
+  echo "$max"
+}
+
+init_primary() {
+  log "initialising a new cluster as its first primary"
+  "$PG_BINDIR/initdb" -D "$PGDATA" -U postgres --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
+  # Bootstrap on the socket only, without waiting for synchronous standbys that do not exist yet.
+  "$PG_BINDIR/pg_ctl" -D "$PGDATA" -w -t 60 -l "$RUN_DIR/bootstrap.log" start \
+    -o "-c config_file=$RUN_DIR/postgresql.conf -c listen_addresses= -c synchronous_standby_names=" >/dev/null
+  psql -h "$RUN_DIR" -p "$PG_PORT" -U postgres -d postgres -Xq -v ON_ERROR_STOP=1 \
+    -v repmgr_pw="$REPMGR_PASSWORD" -v app_user="$APP_USER" -v app_pw="$APP_PASSWORD" \
+    -v app_db="$APP_DATABASE" -v pgpool_user="$PGPOOL_USER" -v pgpool_pw="$PGPOOL_PASSWORD" <<'SQL'
+CREATE ROLE repmgr LOGIN SUPERUSER REPLICATION PASSWORD :'repmgr_pw';
+CREATE DATABASE repmgr OWNER repmgr;
+CREATE ROLE :"app_user" LOGIN PASSWORD :'app_pw';
+CREATE DATABASE :"app_db" OWNER :"app_user";
+REVOKE ALL ON DATABASE :"app_db" FROM PUBLIC;
+-- PgPool's health and replication checks: read-only monitoring rights, nothing else.
+CREATE ROLE :"pgpool_user" LOGIN PASSWORD :'pgpool_pw' IN ROLE pg_monitor;
+SQL
+  "$PG_BINDIR/pg_ctl" -D "$PGDATA" -w -t 60 -m fast stop >/dev/null
+}
+
+clone_from() { # host:port
+  log "cloning ${1} and following it"
+  rm -rf "${PGDATA:?}"/* 2>/dev/null || true
+  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr \
+    standby clone --force --fast-checkpoint --log-level=WARNING
+}
+
+# Points an existing standby (or a rewound old primary) at the current primary.
+follow() { # host:port
+  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr \
+    standby clone --replication-conf-only --force --log-level=WARNING
+}
+
+rejoin() { # host:port
+  log "a primary is already running at $1: rewinding this old primary to follow it"
+  # A freshly promoted primary must checkpoint first or the rewound node may not start.
+  sql_at "${1%:*}" "${1##*:}" 'CHECKPOINT' >/dev/null || true
+  "$PG_BINDIR/pg_rewind" --target-pgdata="$PGDATA" \
+      --source-server="host=${1%:*} port=${1##*:} user=repmgr dbname=repmgr connect_timeout=2" >&2 \
+    && follow "$1"
+}
+
+run_postgres() {
+  render
+  mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  local primary
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    until primary=$(find_primary) || [ "$NODE_ID" = 1 ]; do
+      log "waiting for a primary to clone"; sleep 2
+    done
+    if [ -n "${primary:-}" ]; then clone_from "$primary"; else init_primary; fi
+  elif primary=$(find_primary); then
+    if [ -f "$PGDATA/standby.signal" ]; then
+      follow "$primary"
+    else
+      rejoin "$primary" || { log "rewind failed: cloning afresh"; clone_from "$primary"; }
+    fi
+  elif [ ! -f "$PGDATA/standby.signal" ]; then
+    # No primary anywhere and this node was one: it may start as primary only if no peer has moved on to
+    # a later timeline (then a standby was promoted after this node died, and its data is newer).
+    local mine theirs
+    until mine=$(my_timeline); theirs=$(peers_timeline); [ "$theirs" -le "$mine" ]; do
+      log "a peer is on timeline $theirs, this node on $mine: waiting for the newer primary"; sleep 2
+      if primary=$(find_primary); then rejoin "$primary" || clone_from "$primary"; break; fi
+    done
+  fi
+  log "starting postgres"
+  exec "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf"
+}
+
+run_repmgrd() {
+  render
+  until [ "$(local_sql 'SELECT 1' 2>/dev/null)" = 1 ]; do sleep 1; done
+  if [ "$(local_sql 'SELECT pg_is_in_recovery()')" = "f" ]; then
+    "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" primary register --force --log-level=WARNING
+  else
+    until "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --log-level=WARNING; do sleep 2; done
+  fi
+  log "starting repmgrd"
+  exec "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false
+}
+
+ready() {
+  local role
+  role=$(local_sql "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'primary'
+           WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 'standby'
+           ELSE 'standby-not-streaming' END")
+  echo "$role"
+  [ "$role" = primary ] || [ "$role" = standby ]
+}
+
+case "${1:-}" in
+  postgres) run_postgres ;;
+  repmgrd) run_repmgrd ;;
+  ready) ready ;;
+  *) echo "usage: node.sh postgres|repmgrd|ready" >&2; exit 2 ;;
+esac
