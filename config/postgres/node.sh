@@ -8,6 +8,7 @@
 #                      - a standby:                           follow whichever node is primary now
 #   node.sh repmgrd    register this node with repmgr, then run repmgrd in the foreground
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
+#   node.sh repmgrd-alive   liveness of the repmgrd container: its repmgrd process is running
 #
 # Environment: NODE_NAME, NODE_ID (default: NODE_NAME's trailing number + 1), NODE_HOST, PG_PORT, PGDATA,
 # CONFIG_DIR (this script's directory of templates), RUN_DIR (writable), PEERS (host:port of every node),
@@ -153,7 +154,7 @@ run_repmgrd() {
     until "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --log-level=WARNING; do sleep 2; done
   fi
   log "starting repmgrd"
-  exec "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false
+  exec "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid"
 }
 
 ready() {
@@ -169,5 +170,6 @@ case "${1:-}" in
   postgres) run_postgres ;;
   repmgrd) run_repmgrd ;;
   ready) ready ;;
+  repmgrd-alive) pid=$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" ;;
   *) echo "usage: node.sh postgres|repmgrd|ready" >&2; exit 2 ;;
 esac

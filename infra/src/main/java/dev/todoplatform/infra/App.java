@@ -1,0 +1,54 @@
+package dev.todoplatform.infra;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pulumi.Context;
+import com.pulumi.Pulumi;
+import dev.todoplatform.infra.app.AppStack;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The Pulumi program: stack settings -> cluster target -> application stack -> outputs. */
+public final class App {
+    private App() {
+    }
+
+    public static void main(String[] args) {
+        Pulumi.run(ctx -> deploy(ctx, StackConfig.parse(ctx.stackName(), rawConfig())));
+    }
+
+    /** The program for a parsed configuration: what `pulumi up` runs and what the tests run under mocks. */
+    public static void deploy(Context ctx, StackConfig config) {
+        ClusterTarget target = switch (config.platform()) {
+            case EXISTING -> ExistingCluster.target(config);
+            case GKE, EKS -> throw new ConfigError(StackConfig.PREFIX + "platform=" + config.platform().name().toLowerCase()
+                    + " is not available in this version yet: use existing (a kubeconfig context)");
+        };
+        AppStack app = new AppStack("todo-platform", config, target);
+        ctx.export("serviceIp", app.proxy.address);
+        ctx.export("url", app.proxy.address.applyValue(a -> a.isEmpty() ? "" : "http://" + a + "/"));
+        ctx.export("namespace", app.namespace.metadata().applyValue(m -> m.name().orElse(config.namespace())));
+        ctx.export("clusterName", target.clusterName());
+        ctx.export("kubeconfig", target.kubeconfig());
+    }
+
+    /**
+     * The stack's settings as the engine passes them (PULUMI_CONFIG: JSON of "project:key" to string), so the
+     * program sees every key, including misspelled ones it must reject.
+     */
+    static Map<String, String> rawConfig() {
+        String json = System.getenv("PULUMI_CONFIG");
+        Map<String, String> raw = new LinkedHashMap<>();
+        if (json == null || json.isBlank()) {
+            return raw;
+        }
+        try {
+            JsonNode node = new ObjectMapper().readTree(json);
+            node.fields().forEachRemaining(e -> raw.put(e.getKey(), e.getValue().isTextual()
+                    ? e.getValue().textValue() : e.getValue().toString()));
+        } catch (Exception e) {
+            throw new ConfigError("cannot read the stack configuration (PULUMI_CONFIG): " + e.getMessage());
+        }
+        return raw;
+    }
+}

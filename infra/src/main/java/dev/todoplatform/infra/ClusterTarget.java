@@ -1,0 +1,29 @@
+package dev.todoplatform.infra;
+
+import com.pulumi.core.Output;
+import com.pulumi.kubernetes.Provider;
+import com.pulumi.resources.Resource;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a platform (GKE, EKS, an existing cluster) hands the application stack: the same small thing for all
+ * three, so the application stack is identical everywhere.
+ *
+ * @param provider                the Kubernetes provider every application resource uses
+ * @param zones                   the zones the nodes span (empty when unknown, e.g. an existing cluster)
+ * @param storageClass            for the PostgreSQL and Redis volumes; null means the cluster's default
+ * @param loadBalancerAnnotations for the proxy's LoadBalancer Service
+ * @param clusterName             the cluster's name
+ * @param kubeconfig              a kubeconfig for the cluster (secret), empty for an existing cluster
+ * @param dependsOn               what must exist before the application (e.g. the node pool)
+ */
+public record ClusterTarget(
+        Provider provider,
+        List<String> zones,
+        String storageClass,
+        Map<String, String> loadBalancerAnnotations,
+        Output<String> clusterName,
+        Output<String> kubeconfig,
+        List<Resource> dependsOn) {
+}

@@ -1,0 +1,91 @@
+package dev.todoplatform.infra.app;
+
+import com.pulumi.core.Output;
+import com.pulumi.kubernetes.apps.v1.Deployment;
+import com.pulumi.kubernetes.core.v1.ConfigMap;
+import com.pulumi.kubernetes.core.v1.Service;
+import com.pulumi.kubernetes.core.v1.ServiceArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ServicePortArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ServiceSpecArgs;
+import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.infra.kube.Kube;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The front door: nginx (config/nginx/nginx.conf) routing / and /api/ to the todo service and /counter to the
+ * hit counter, retrying on another instance when one goes away; behind a LoadBalancer limited to the stack's
+ * allowed source ranges.
+ */
+public final class Proxy extends ComponentResource {
+    public static final String COMPONENT = "proxy";
+    public static final int PORT = 8080;
+    static final int UID = 101;
+    static final String CONFIG_DIR = "/etc/todo-platform/nginx";
+    static final String RUN_DIR = "/tmp/nginx";
+
+    public final Deployment deployment;
+    public final Service service;
+    public final ConfigMap config;
+    /** The load balancer's address: an IP, or a host name where the cloud gives one (AWS). */
+    public final Output<String> address;
+
+    public Proxy(String name, Kube kube, Map<String, String> loadBalancerAnnotations, List<Resource> upstreams,
+                 ComponentResourceOptions options) {
+        super("todo-platform:app:Proxy", name, options);
+        Kube k = kube.within(this);
+        String cluster = "." + k.namespace() + ".svc.cluster.local:" + ServiceApp.SERVICE_PORT;
+        this.config = k.configMap("nginx-config", COMPONENT, Map.of("nginx.conf",
+                ConfigFile.load("nginx/nginx.conf").render(Map.of(
+                        "RUN_DIR", RUN_DIR,
+                        "ACCESS_LOG", "/dev/stdout",
+                        "LISTEN", Integer.toString(PORT),
+                        "TODO_SERVERS", "        server " + TodoService.COMPONENT + cluster + ";",
+                        "COUNTER_SERVERS", "        server " + HitCounter.COMPONENT + cluster + ";"))));
+        k.serviceAccount(COMPONENT);
+        ContainerArgs container = ContainerArgs.builder()
+                .name("nginx")
+                .image(k.config().images().nginx())
+                .command("nginx", "-e", "stderr", "-c", CONFIG_DIR + "/nginx.conf", "-g", "daemon off;")
+                .ports(Kube.port("http", PORT))
+                .resources(k.resources(COMPONENT))
+                .securityContext(Kube.containerSecurity())
+                .volumeMounts(Kube.mount("config", CONFIG_DIR, true), Kube.mount("run", RUN_DIR, false))
+                .livenessProbe(Kube.httpProbe("/healthz", PORT, 10, 3))
+                .readinessProbe(Kube.httpProbe("/healthz", PORT, 5, 2))
+                .build();
+        this.deployment = k.deployment(COMPONENT, k.config().replicas().proxy(),
+                k.podTemplate(COMPONENT, UID, List.of(container),
+                        List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444),
+                                Kube.emptyDir("run", "128Mi")), 30),
+                upstreams);
+        ServiceSpecArgs.Builder spec = ServiceSpecArgs.builder()
+                .type("LoadBalancer")
+                // Keeps the client's address, so source ranges and nginx's logs see the real client.
+                .externalTrafficPolicy("Local")
+                .selector(k.selector(COMPONENT))
+                .ports(ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build());
+        if (!k.config().allowedSourceRanges().isEmpty()) {
+            spec.loadBalancerSourceRanges(k.config().allowedSourceRanges());
+        }
+        this.service = new Service(COMPONENT, ServiceArgs.builder()
+                .metadata(ObjectMetaArgs.builder().name(COMPONENT).namespace(k.namespace()).labels(k.labels(COMPONENT))
+                        .annotations(loadBalancerAnnotations).build())
+                .spec(spec.build())
+                .build(), k.options());
+        if (k.config().replicas().proxy() > 1) {
+            k.disruptionBudget(COMPONENT);
+        }
+        this.address = service.status().applyValue(status -> status
+                .flatMap(s -> s.loadBalancer())
+                .flatMap(lb -> lb.ingress().stream().findFirst())
+                .flatMap(ingress -> ingress.ip().or(ingress::hostname))
+                .orElse(""));
+        registerOutputs(Map.of("address", address));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.todoplatform.infra.random;
+
+import com.pulumi.core.Output;
+import com.pulumi.core.annotations.Export;
+import com.pulumi.core.annotations.ResourceType;
+import com.pulumi.resources.CustomResource;
+import com.pulumi.resources.CustomResourceOptions;
+import java.util.List;
+
+/**
+ * The pulumi-random provider's {@code RandomPassword}, bound by hand: {@code com.pulumi:random} is not on the
+ * Maven repository this project builds from. Same shape as a generated SDK class; the engine installs the
+ * provider plugin named in {@code com/pulumi/random/plugin.json}. {@code result} is a secret output.
+ */
+@ResourceType(type = "random:index/randomPassword:RandomPassword")
+public class RandomPassword extends CustomResource {
+    public static final String TYPE = "random:index/randomPassword:RandomPassword";
+    static final String PROVIDER_VERSION = "4.16.7";
+
+    @Export(name = "result", refs = {String.class}, tree = "[0]")
+    private Output<String> result;
+
+    @Export(name = "length", refs = {Integer.class}, tree = "[0]")
+    private Output<Integer> length;
+
+    public RandomPassword(String name, RandomPasswordArgs args, CustomResourceOptions options) {
+        super(TYPE, name, args, makeResourceOptions(options));
+    }
+
+    public Output<String> result() {
+        return result;
+    }
+
+    public Output<Integer> length() {
+        return length;
+    }
+
+    private static CustomResourceOptions makeResourceOptions(CustomResourceOptions options) {
+        CustomResourceOptions defaults = CustomResourceOptions.builder()
+                .version(PROVIDER_VERSION)
+                .additionalSecretOutputs(List.of("result"))
+                .build();
+        return CustomResourceOptions.merge(defaults, options);
+    }
+}
