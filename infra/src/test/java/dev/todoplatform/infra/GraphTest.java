@@ -1,0 +1,159 @@
+package dev.todoplatform.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.todoplatform.config.ConfigFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The resource graph of the real stack files, under Pulumi's mocks. */
+class GraphTest {
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"dev", "prod"})
+    void everyComponentIsThereOnce(String stack) {
+        Graph graph = Stacks.graph(stack);
+        Set<String> components = graph.result.resources().stream().map(r -> r.getClass().getSimpleName())
+                .collect(Collectors.toSet());
+        for (String component : List.of("AppStack", "Secrets", "PostgresHa", "PgPool", "Redis", "TodoService",
+                "HitCounter", "Proxy", "NetworkPolicies")) {
+            assertTrue(components.contains(component), component + " missing from " + components);
+        }
+        assertEquals(5, graph.resources.stream().filter(r -> r.type().equals("random:index/randomPassword:RandomPassword")).count());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"dev,2,2,1,1,2", "prod,3,4,2,2,3"})
+    void countsPerStack(String stack, int todo, int counter, int proxy, int pgpool, int postgres) {
+        Graph g = Stacks.graph(stack);
+        assertEquals(todo, replicas(g.named("Deployment", "todo")));
+        assertEquals(counter, replicas(g.named("Deployment", "counter")));
+        assertEquals(proxy, replicas(g.named("Deployment", "proxy")));
+        assertEquals(pgpool, replicas(g.named("Deployment", "pgpool")));
+        assertEquals(postgres, replicas(g.named("StatefulSet", "postgres")));
+        assertEquals(1, replicas(g.named("StatefulSet", "redis")));
+        String pgpoolConf = (String) Policy.map(configMap(g, "pgpool-config").inputs().get("data")).get("pgpool.conf");
+        for (int i = 0; i < postgres; i++) {
+            assertTrue(pgpoolConf.contains("backend_hostname" + i + " = 'postgres-" + i + ".postgres-headless.todo.svc.cluster.local'"));
+        }
+        assertFalse(pgpoolConf.contains("backend_hostname" + postgres + " "), "one backend per node");
+    }
+
+    @Test
+    void prodReplicatesSynchronouslyAndSpreadsStrictly() {
+        Graph prod = Stacks.graph("prod");
+        assertEquals("ANY 1 (\"postgres-0\",\"postgres-1\",\"postgres-2\")", env(prod.named("StatefulSet", "postgres"), "SYNCHRONOUS_STANDBY_NAMES"));
+        assertEquals("", env(Stacks.graph("dev").named("StatefulSet", "postgres"), "SYNCHRONOUS_STANDBY_NAMES"));
+        Map<String, Object> affinity = Policy.map(Policy.map(Graph.podSpec(prod.named("StatefulSet", "postgres")).get("affinity")).get("podAntiAffinity"));
+        assertTrue(affinity.containsKey("requiredDuringSchedulingIgnoredDuringExecution"), affinity.toString());
+    }
+
+    @Test
+    void theLoadBalancerIsLimitedToTheAllowedRangesInProd() {
+        Map<String, Object> prod = Stacks.graph("prod").named("Service", "proxy").spec();
+        assertEquals("LoadBalancer", prod.get("type"));
+        assertEquals(List.of("203.0.113.0/24", "198.51.100.0/24"), prod.get("loadBalancerSourceRanges"));
+        assertEquals("Local", prod.get("externalTrafficPolicy"));
+        assertFalse(Stacks.graph("dev").named("Service", "proxy").spec().containsKey("loadBalancerSourceRanges"));
+        for (Graph.Res service : Stacks.graph("prod").ofKind("Service")) {
+            if (!service.objectName().equals("proxy")) {
+                assertFalse("LoadBalancer".equals(service.spec().get("type")), service.objectName() + " is exposed");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"dev", "prod"})
+    void outputsAndTheProvider(String stack) {
+        Graph g = Stacks.graph(stack);
+        assertEquals(Graph.LOAD_BALANCER_IP, g.outputs.get("serviceIp"));
+        assertEquals("http://" + Graph.LOAD_BALANCER_IP + "/", g.outputs.get("url"));
+        assertEquals("todo", g.outputs.get("namespace"));
+        for (Graph.Res r : g.kubernetes()) {
+            assertNotNull(r.provider(), r.kind() + " " + r.objectName());
+            assertTrue(r.provider().contains("pulumi:providers:kubernetes::existing-cluster::"),
+                    r.kind() + "/" + r.objectName() + " does not use the stack's provider: " + r.provider());
+        }
+    }
+
+    @Test
+    void configMapsHoldTheRepoFilesAndAreNamedByTheirContent() {
+        Graph g = Stacks.graph("dev");
+        Map<String, Object> postgres = Policy.map(configMap(g, "postgres-config").inputs().get("data"));
+        for (String file : List.of("postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh")) {
+            assertEquals(ConfigFile.load("postgres/" + file).text(), postgres.get(file), file + " is the repo's file");
+        }
+        assertEquals(ConfigFile.load("redis/redis.conf").text(),
+                Policy.map(configMap(g, "redis-config").inputs().get("data")).get("redis.conf"));
+        String nginx = (String) Policy.map(configMap(g, "nginx-config").inputs().get("data")).get("nginx.conf");
+        assertTrue(nginx.contains("server todo.todo.svc.cluster.local:80;") && nginx.contains("listen 8080;"), nginx);
+        assertFalse(nginx.matches("(?s).*\\{\\{[A-Z0-9_]+}}.*"), "fully rendered");
+        String name = configMap(g, "redis-config").objectName();
+        assertEquals("redis-config-" + ConfigFile.hash("redis.conf", ConfigFile.load("redis/redis.conf").text()), name);
+        assertEquals(name, Policy.map(Policy.maps(Graph.podSpec(g.named("StatefulSet", "redis")).get("volumes")).get(0)
+                .get("configMap")).get("name"), "the pods mount the hashed name");
+    }
+
+    @Test
+    void networkPoliciesDenyByDefaultAndOpenOnlyTheDiagramsPaths() {
+        Graph g = Stacks.graph("prod");
+        Map<String, Object> deny = g.named("NetworkPolicy", "default-deny").spec();
+        assertEquals(Map.of(), Policy.map(deny.get("podSelector")), "selects every pod");
+        assertEquals(List.of("Ingress", "Egress"), deny.get("policyTypes"));
+        assertFalse(deny.containsKey("ingress") && !Policy.list(deny.get("ingress")).isEmpty(), "no ingress at all");
+        List<Map<String, Object>> proxyIngress = Policy.maps(g.named("NetworkPolicy", "proxy").spec().get("ingress"));
+        assertEquals(1, proxyIngress.size());
+        assertFalse(proxyIngress.get(0).containsKey("from"), "the proxy accepts traffic from anywhere");
+        for (String internal : List.of("todo", "counter", "pgpool", "postgres", "redis")) {
+            for (Map<String, Object> rule : Policy.maps(g.named("NetworkPolicy", internal).spec().get("ingress"))) {
+                assertFalse(Policy.list(rule.get("from")).isEmpty(), internal + " accepts traffic from anywhere");
+            }
+        }
+        Map<String, Object> pgpoolFrom = Policy.map(Policy.maps(Policy.maps(g.named("NetworkPolicy", "pgpool").spec()
+                .get("ingress")).get(0).get("from")).get(0).get("podSelector"));
+        assertEquals("todo", Policy.map(pgpoolFrom.get("matchLabels")).get("app.kubernetes.io/name"));
+    }
+
+    @Test
+    void manifestsAreWrittenForReview() throws Exception {
+        Stacks.graph("prod");
+        Path dir = Path.of("target", "manifests", "prod");
+        String statefulSet = Files.readString(dir.resolve("statefulset-postgres.yaml"));
+        assertTrue(statefulSet.startsWith("apiVersion: apps/v1\nkind: StatefulSet\n"), statefulSet);
+        String secret = Files.readString(dir.resolve("secret-postgres-credentials.yaml"));
+        assertFalse(secret.contains("mock-"), "generated passwords are not written out");
+        try (var files = Files.list(dir)) {
+            assertEquals(Stacks.graph("prod").kubernetes().size(), files.count());
+        }
+    }
+
+    @Test
+    void theNamespaceEnforcesRestrictedPodSecurity() {
+        Map<String, Object> labels = Policy.map(Stacks.graph("dev").named("Namespace", "todo").metadata().get("labels"));
+        assertEquals("restricted", labels.get("pod-security.kubernetes.io/enforce"));
+    }
+
+    private static Graph.Res configMap(Graph g, String prefix) {
+        return g.ofKind("ConfigMap").stream().filter(c -> c.objectName().startsWith(prefix + "-")).findFirst().orElseThrow();
+    }
+
+    private static int replicas(Graph.Res workload) {
+        return Policy.number(workload.spec().get("replicas"), -1);
+    }
+
+    private static String env(Graph.Res workload, String name) {
+        return Graph.containers(workload).get(0).get("env") instanceof List<?> list ? list.stream().map(Policy::map)
+                .filter(e -> name.equals(e.get("name"))).map(e -> (String) e.get("value")).findFirst().orElse(null) : null;
+    }
+}
