@@ -26,6 +26,8 @@ export PGPASSFILE="$RUN_DIR/.pgpass" PGCONNECT_TIMEOUT=2
 REPMGR_CONF="$RUN_DIR/repmgr.conf"
 
 log() { echo "node.sh[$NODE_NAME]: $*" >&2; }
+# Stop promptly when asked while waiting in a loop (once postgres or repmgrd is exec'd, they handle signals).
+trap 'exit 130' INT TERM
 
 # Renders the templates with this node's environment into RUN_DIR (${NAME} -> value).
 render() {
@@ -97,9 +99,11 @@ SQL
 
 clone_from() { # host:port
   log "cloning ${1} and following it"
-  rm -rf "${PGDATA:?}"/* 2>/dev/null || true
-  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr \
-    standby clone --force --fast-checkpoint --log-level=WARNING
+  # Retried: the primary may not be registered with repmgr yet (its repmgrd side registers it).
+  until rm -rf "${PGDATA:?}"/* 2>/dev/null; "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" \
+      -U repmgr -d repmgr standby clone --force --fast-checkpoint --log-level=WARNING; do
+    log "clone of $1 failed: retrying"; sleep 2
+  done
 }
 
 # Points an existing standby (or a rewound old primary) at the current primary.
@@ -147,12 +151,13 @@ run_postgres() {
 
 run_repmgrd() {
   render
-  until [ "$(local_sql 'SELECT 1' 2>/dev/null)" = 1 ]; do sleep 1; done
-  if [ "$(local_sql 'SELECT pg_is_in_recovery()')" = "f" ]; then
-    "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" primary register --force --log-level=WARNING
-  else
-    until "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --log-level=WARNING; do sleep 2; done
-  fi
+  # Over TCP as repmgr, as repmgr itself connects: true only once the node is really up (not while bootstrapping).
+  until [ "$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT 1')" = 1 ]; do sleep 1; done
+  local role
+  until role=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT CASE WHEN pg_is_in_recovery() THEN $$standby$$ ELSE $$primary$$ END') \
+      && "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING; do
+    log "registering as $role failed: retrying"; sleep 2
+  done
   log "starting repmgrd"
   exec "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid"
 }

@@ -66,6 +66,15 @@ public final class ManagedProcess implements AutoCloseable {
         return name;
     }
 
+    public String stopSignal() {
+        return stopSignal;
+    }
+
+    /** Leaves every process running when this JVM exits (`scripts/local up`); `down` stops them by PID. */
+    public static void detachAll() {
+        RUNNING.clear();
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -10,6 +10,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class PgPool extends ComponentResource {
         super("todo-platform:app:PgPool", name, options);
         Kube k = kube.within(this);
         StackConfig config = k.config();
-        this.config = k.configMap("pgpool-config", COMPONENT, files(postgres.nodes, k.namespace()));
+        this.config = k.configMap("pgpool-config", COMPONENT, files(postgres.nodes));
         k.serviceAccount(COMPONENT);
         ContainerArgs container = ContainerArgs.builder()
                 .name("pgpool")
@@ -69,24 +70,14 @@ public final class PgPool extends ComponentResource {
     }
 
     /** pgpool.conf with one backend per node, pool_hba.conf and the start script. */
-    static Map<String, String> files(List<String> nodes, String namespace) {
-        StringBuilder backends = new StringBuilder();
-        for (int i = 0; i < nodes.size(); i++) {
-            String node = nodes.get(i);
-            backends.append("backend_hostname").append(i).append(" = '").append(node, 0, node.lastIndexOf(':')).append("'\n")
-                    .append("backend_port").append(i).append(" = ").append(node.substring(node.lastIndexOf(':') + 1)).append('\n')
-                    .append("backend_weight").append(i).append(" = 1\n")
-                    .append("backend_flag").append(i).append(" = 'ALLOW_TO_FAILOVER'\n")
-                    .append("backend_application_name").append(i).append(" = '").append(PostgresHa.COMPONENT).append('-')
-                    .append(i).append("'\n");
-        }
+    static Map<String, String> files(List<String> nodes) {
         return Map.of(
                 "pgpool.conf", ConfigFile.load("pgpool/pgpool.conf").render(Map.of(
                         "LISTEN_ADDRESSES", "*",
                         "PORT", Integer.toString(PORT),
                         "PCP_PORT", "9898",
                         "RUN_DIR", RUN_DIR,
-                        "BACKENDS", backends.toString(),
+                        "BACKENDS", Topology.pgpoolBackends(nodes),
                         "CHECK_USER", PostgresHa.CHECK_USER)),
                 "pool_hba.conf", ConfigFile.load("pgpool/pool_hba.conf").render(Map.of("CLIENT_NETWORK", "0.0.0.0/0")),
                 "pgpool.sh", ConfigFile.load("pgpool/pgpool.sh").text());

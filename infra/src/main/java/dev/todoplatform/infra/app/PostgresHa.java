@@ -20,6 +20,7 @@ import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ public final class PostgresHa extends ComponentResource {
         Kube k = kube.within(this);
         StackConfig config = k.config();
         this.nodes = IntStream.range(0, config.postgresNodes())
-                .mapToObj(i -> COMPONENT + "-" + i + "." + HEADLESS + "." + k.namespace() + ".svc.cluster.local:" + PORT)
+                .mapToObj(i -> Topology.nodeName(i) + "." + HEADLESS + "." + k.namespace() + ".svc.cluster.local:" + PORT)
                 .toList();
         this.config = k.configMap("postgres-config", COMPONENT, FILES.stream().collect(Collectors.toMap(
                 f -> f, f -> ConfigFile.load("postgres/" + f).text())));
@@ -95,15 +96,6 @@ public final class PostgresHa extends ComponentResource {
         registerOutputs(Map.of("primaryCandidates", Output.of(String.join(",", nodes))));
     }
 
-    /** ANY 1 of the other nodes must confirm each commit when synchronous replication is on. */
-    static String synchronousStandbyNames(StackConfig config) {
-        if (!config.synchronousReplication()) {
-            return "";
-        }
-        return "ANY 1 (" + IntStream.range(0, config.postgresNodes())
-                .mapToObj(i -> "\"" + COMPONENT + "-" + i + "\"").collect(Collectors.joining(",")) + ")";
-    }
-
     private List<EnvVarArgs> env(Kube k, StackConfig config) {
         List<EnvVarArgs> env = new ArrayList<>(List.of(
                 EnvVarArgs.builder().name("NODE_NAME").valueFrom(EnvVarSourceArgs.builder()
@@ -116,7 +108,7 @@ public final class PostgresHa extends ComponentResource {
                 Kube.env("PEERS", String.join(" ", nodes)),
                 Kube.env("LISTEN_ADDRESSES", "*"),
                 Kube.env("CLIENT_NETWORK", "0.0.0.0/0"),
-                Kube.env("SYNCHRONOUS_STANDBY_NAMES", synchronousStandbyNames(config)),
+                Kube.env("SYNCHRONOUS_STANDBY_NAMES", Topology.synchronousStandbyNames(config.postgresNodes(), config.synchronousReplication())),
                 Kube.env("PG_BINDIR", "/usr/lib/postgresql/15/bin"),
                 Kube.env("APP_USER", APP_USER),
                 Kube.env("APP_DATABASE", APP_DATABASE),

@@ -1,0 +1,42 @@
+package dev.todoplatform.config;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * The PostgreSQL topology as the config files spell it, for the cluster and the local stack alike: nodes are
+ * named postgres-0..N-1 (node.sh derives repmgr's node_id from the number) and addressed as host:port.
+ */
+public final class Topology {
+    private Topology() {
+    }
+
+    public static String nodeName(int index) {
+        return "postgres-" + index;
+    }
+
+    /** pgpool.conf's backend lines ({{BACKENDS}}): one block per node, in node order. */
+    public static String pgpoolBackends(List<String> hostPorts) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < hostPorts.size(); i++) {
+            String node = hostPorts.get(i);
+            int colon = node.lastIndexOf(':');
+            out.append("backend_hostname").append(i).append(" = '").append(node, 0, colon).append("'\n")
+                    .append("backend_port").append(i).append(" = ").append(node.substring(colon + 1)).append('\n')
+                    .append("backend_weight").append(i).append(" = 1\n")
+                    .append("backend_flag").append(i).append(" = 'ALLOW_TO_FAILOVER'\n")
+                    .append("backend_application_name").append(i).append(" = '").append(nodeName(i)).append("'\n");
+        }
+        return out.toString();
+    }
+
+    /** postgresql.conf's synchronous_standby_names: ANY 1 of the other nodes confirms each commit, or '' (async). */
+    public static String synchronousStandbyNames(int nodes, boolean synchronous) {
+        if (!synchronous) {
+            return "";
+        }
+        return "ANY 1 (" + IntStream.range(0, nodes).mapToObj(i -> "\"" + nodeName(i) + "\"")
+                .collect(Collectors.joining(",")) + ")";
+    }
+}
