@@ -6,7 +6,7 @@
 #                      - empty, a primary exists:             clone it and follow it (repmgr standby clone)
 #                      - a returning old primary:             pg_rewind to the new primary and follow it
 #                      - a standby:                           follow whichever node is primary now
-#   node.sh repmgrd    register this node with repmgr, then run repmgrd in the foreground
+#   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
 #   node.sh repmgrd-alive   liveness of the repmgrd container: its repmgrd process is running
 #
@@ -149,17 +149,40 @@ run_postgres() {
   exec "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf"
 }
 
-run_repmgrd() {
-  render
-  # Over TCP as repmgr, as repmgr itself connects: true only once the node is really up (not while bootstrapping).
-  until [ "$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT 1')" = 1 ]; do sleep 1; done
+register() {
   local role
   until role=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT CASE WHEN pg_is_in_recovery() THEN $$standby$$ ELSE $$primary$$ END') \
       && "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING; do
-    log "registering as $role failed: retrying"; sleep 2
+    log "registering failed: retrying"; sleep 2
   done
-  log "starting repmgrd"
-  exec "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid"
+  log "registered as $role"
+}
+
+# Runs repmgrd, and registers the node again (with its new upstream) whenever the postmaster restarts: a
+# rewound old primary is a standby now, and repmgrd alone would leave it without an upstream, unable to
+# follow or be promoted.
+run_repmgrd() {
+  render
+  local pid="" started now
+  trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait; exit 0' INT TERM
+  while true; do
+    # Over TCP as repmgr, as repmgr connects: true only once the node is really up (not while bootstrapping).
+    until started=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') && [ -n "$started" ]; do
+      sleep 1
+    done
+    register
+    "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 1
+      now=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') || continue
+      if [ -n "$now" ] && [ "$now" != "$started" ]; then
+        log "postgres restarted: registering again"
+        kill -TERM "$pid" 2>/dev/null; wait "$pid" || true
+      fi
+    done
+    pid=""
+  done
 }
 
 ready() {

@@ -84,12 +84,17 @@ public final class PostgresNode {
     }
 
     public Connection connect() throws SQLException {
+        return connect("repmgr");
+    }
+
+    /** A direct connection to this node (not through PgPool), as the repmgr superuser. */
+    public Connection connect(String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", "repmgr");
         props.setProperty("password", repmgrPassword);
         props.setProperty("connectTimeout", "2");
         props.setProperty("socketTimeout", "5");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/repmgr", props);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
     }
 
     public ManagedProcess postgres() {

@@ -7,6 +7,7 @@ import java.sql.SQLTransientException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,12 @@ public final class Retry {
     static boolean isTransient(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLTransientException) {
+                return true;
+            }
+            // A FATAL error ends the session: PgPool reports a backend that died mid-session this way
+            // ("unable to read data from DB node", SQLSTATE XX000). It is a lost connection, not a bad query.
+            if (t instanceof PSQLException psql && psql.getServerErrorMessage() != null
+                    && "FATAL".equals(psql.getServerErrorMessage().getSeverity())) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
