@@ -5,8 +5,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The PostgreSQL topology as the config files spell it, for the cluster and the local stack alike: nodes are
- * named postgres-0..N-1 (node.sh derives repmgr's node_id from the number) and addressed as host:port.
+ * The topology as the config files spell it, for the cluster and the local stack alike, so both render the same
+ * lines: PostgreSQL nodes are named postgres-0..N-1 (node.sh derives repmgr's node_id from the number), and
+ * every address is host:port.
  */
 public final class Topology {
     private Topology() {
@@ -29,6 +30,15 @@ public final class Topology {
                     .append("backend_application_name").append(i).append(" = '").append(nodeName(i)).append("'\n");
         }
         return out.toString();
+    }
+
+    /**
+     * nginx.conf's upstream server lines ({{TODO_SERVERS}}, {{COUNTER_SERVERS}}). max_fails=0: a server that
+     * refuses a connection is never marked down for fail_timeout, the request just moves on to the next one;
+     * otherwise a rolling restart can leave every server "down" at once and clients get 502s.
+     */
+    public static String nginxServers(List<String> hostPorts) {
+        return hostPorts.stream().map(h -> "        server " + h + " max_fails=0;").collect(Collectors.joining("\n"));
     }
 
     /** postgresql.conf's synchronous_standby_names: ANY 1 of the other nodes confirms each commit, or '' (async). */

@@ -97,7 +97,7 @@ class GraphTest {
         assertEquals(ConfigFile.load("redis/redis.conf").text(),
                 Policy.map(configMap(g, "redis-config").inputs().get("data")).get("redis.conf"));
         String nginx = (String) Policy.map(configMap(g, "nginx-config").inputs().get("data")).get("nginx.conf");
-        assertTrue(nginx.contains("server todo.todo.svc.cluster.local:80;") && nginx.contains("listen 8080;"), nginx);
+        assertTrue(nginx.contains("server todo.todo.svc.cluster.local:80 max_fails=0;") && nginx.contains("listen 8080;"), nginx);
         assertFalse(nginx.matches("(?s).*\\{\\{[A-Z0-9_]+}}.*"), "fully rendered");
         String name = configMap(g, "redis-config").objectName();
         assertEquals("redis-config-" + ConfigFile.hash("redis.conf", ConfigFile.load("redis/redis.conf").text()), name);

@@ -1,6 +1,7 @@
 package dev.todoplatform.local;
 
 import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /** nginx from Debian's package running the repo's nginx.conf, with 127.0.0.1 upstreams. */
 public final class Nginx implements AutoCloseable {
@@ -54,7 +54,7 @@ public final class Nginx implements AutoCloseable {
     }
 
     private static String servers(List<Integer> ports) {
-        return ports.stream().map(p -> "        server 127.0.0.1:" + p + ";").collect(Collectors.joining("\n"));
+        return Topology.nginxServers(ports.stream().map(p -> "127.0.0.1:" + p).toList());
     }
 
     public String url() {

@@ -168,9 +168,12 @@ class TodoApiTest {
                 c("unknown query parameter", "GET", "/api/todos?sort=name", null, null, 400, "sort"),
                 c("repeated query parameter", "GET", "/api/todos?limit=1&limit=2", null, null, 400, "limit"),
                 c("invalid UTF-8 in query", "GET", "/api/todos?limit=%E0%A4", null, null, 400, "limit"),
-                c("unknown path", "GET", "/api/nothing", null, null, 404, "path")));
+                c("unknown path", "GET", "/api/nothing", null, null, 404, "path"),
+                c("path parameters", "GET", "/api/todos/SEED;DROP", null, null, 400, "path")));
         byte[] invalidUtf8 = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
         cases.add(new Case("invalid UTF-8", "POST", "/api/todos", json, invalidUtf8, 400, "body"));
+        byte[] overlong = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', 'a', (byte) 0xC0, (byte) 0xAF, '"', '}'};
+        cases.add(new Case("overlong UTF-8 (a disguised slash)", "POST", "/api/todos", json, overlong, 400, "body"));
         return cases.stream();
     }
 

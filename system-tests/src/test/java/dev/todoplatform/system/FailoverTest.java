@@ -118,8 +118,12 @@ class FailoverTest {
         }
     }
 
-    /** PgPool's own view: the node is "up" in SHOW pool_nodes. */
     static boolean attached(PostgresNode node) {
+        return attachedIn(stack, node);
+    }
+
+    /** PgPool's own view: the node is "up" in SHOW pool_nodes. */
+    static boolean attachedIn(LocalStack stack, PostgresNode node) {
         // PgPool answers SHOW pool_nodes itself only in the simple query protocol.
         try (Connection c = java.sql.DriverManager.getConnection(stack.databaseEnv().get("DATABASE_URL") + "?preferQueryMode=simple",
                 stack.databaseEnv().get("DATABASE_USER"), stack.databaseEnv().get("DATABASE_PASSWORD"));

@@ -13,6 +13,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.kube.Kube;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,8 @@ public final class Proxy extends ComponentResource {
                         "RUN_DIR", RUN_DIR,
                         "ACCESS_LOG", "/dev/stdout",
                         "LISTEN", Integer.toString(PORT),
-                        "TODO_SERVERS", "        server " + TodoService.COMPONENT + cluster + ";",
-                        "COUNTER_SERVERS", "        server " + HitCounter.COMPONENT + cluster + ";"))));
+                        "TODO_SERVERS", Topology.nginxServers(List.of(TodoService.COMPONENT + cluster)),
+                        "COUNTER_SERVERS", Topology.nginxServers(List.of(HitCounter.COMPONENT + cluster))))));
         k.serviceAccount(COMPONENT);
         ContainerArgs container = ContainerArgs.builder()
                 .name("nginx")

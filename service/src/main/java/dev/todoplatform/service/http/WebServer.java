@@ -4,6 +4,9 @@ import dev.todoplatform.service.Settings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -11,7 +14,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -27,6 +29,7 @@ public final class WebServer {
     private final Settings.Http settings;
     private final Server server;
     private final ServerConnector connector;
+    private final AppHandler handler;
     private volatile boolean stopping;
 
     public WebServer(Settings.Http settings, Router router, Readiness readiness, PrometheusMeterRegistry registry) {
@@ -49,9 +52,10 @@ public final class WebServer {
         connector.setPort(settings.port());
         connector.setIdleTimeout(TimeUnit.SECONDS.toMillis(30));
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new AppHandler(router, new RequestMetrics(registry))));
+        handler = new AppHandler(router, new RequestMetrics(registry), () -> stopping);
+        server.setHandler(handler);
         server.setErrorHandler(new JsonErrorHandler());
-        server.setStopTimeout(settings.shutdownTimeoutMs());
+        server.setStopTimeout(1_000);
         server.setStopAtShutdown(false);
     }
 
@@ -64,13 +68,22 @@ public final class WebServer {
         return connector.getLocalPort();
     }
 
-    /** SIGTERM path: readiness reports DOWN first so traffic moves away, then in-flight requests finish. */
+    /**
+     * SIGTERM path: readiness reports DOWN first so traffic moves away; then the listener closes, requests that
+     * still arrive on open connections are served with {@code Connection: close}, in-flight ones finish, and
+     * only then do the remaining idle connections close (a proxy retries a request that races that close).
+     */
     public void stop() {
         stopping = true;
         try {
             if (settings.shutdownDelayMs() > 0) {
                 // Give load balancers time to see /readyz fail before the listener closes.
                 Thread.sleep(settings.shutdownDelayMs());
+            }
+            connector.close();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.shutdownTimeoutMs());
+            while (handler.inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
             }
             server.stop();
         } catch (Exception e) {
@@ -85,17 +98,38 @@ public final class WebServer {
     private static final class AppHandler extends Handler.Abstract {
         private final Router router;
         private final RequestMetrics metrics;
+        private final BooleanSupplier draining;
+        final AtomicInteger inFlight = new AtomicInteger();
 
-        AppHandler(Router router, RequestMetrics metrics) {
+        AppHandler(Router router, RequestMetrics metrics, BooleanSupplier draining) {
             this.router = router;
             this.metrics = metrics;
+            this.draining = draining;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
+            inFlight.incrementAndGet();
+            try {
+                serve(request, response, callback);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+            return true;
+        }
+
+        private void serve(Request request, Response response, Callback callback) {
             long start = System.nanoTime();
+            if (draining.getAsBoolean()) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             Exchange exchange = new Exchange(request, response, callback);
-            Router.Match match = router.match(request.getMethod(), exchange.path());
+            // Jetty drops ";params" from the path it hands on; refuse them instead of serving another URL.
+            Router.Match match = request.getHttpURI().getParam() != null
+                    ? new Router.Match("path_parameters", ex -> {
+                        throw HttpError.badRequest("path", "path parameters (;...) are not supported");
+                    }, Map.of())
+                    : router.match(request.getMethod(), exchange.path());
             try {
                 exchange.pathParams(match.params());
                 match.route().handle(exchange);
@@ -109,7 +143,6 @@ public final class WebServer {
                 exchange.error(new HttpError(500, "internal error"));
             }
             metrics.record(request.getMethod(), match.pattern(), exchange.status(), System.nanoTime() - start);
-            return true;
         }
     }
 }

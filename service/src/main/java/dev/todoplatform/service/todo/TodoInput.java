@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.todoplatform.service.http.HttpError;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -137,7 +141,13 @@ public final class TodoInput {
     private static JsonNode object(byte[] body, Set<String> allowed) {
         JsonNode node;
         try {
-            node = STRICT.readTree(body);
+            // Strict UTF-8 first: the JSON parser would accept overlong forms (C0 AF is a disguised "/").
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+            node = STRICT.readTree(text);
+        } catch (CharacterCodingException e) {
+            throw HttpError.badRequest("body", "body is not valid UTF-8");
         } catch (JsonProcessingException e) {
             throw HttpError.badRequest("body", "body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
