@@ -28,9 +28,7 @@ class BrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String db = Backends.newDatabase();
-        Migrate.run(db);
-        service = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db));
+        service = ServiceProcess.todoOnFreshDatabase();
         ChromeOptions options = new ChromeOptions()
                 .setBinary("/usr/bin/chromium")
                 .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

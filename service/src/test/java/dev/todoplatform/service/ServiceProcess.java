@@ -36,6 +36,13 @@ public final class ServiceProcess implements AutoCloseable {
         return Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(Backends.redis().port()));
     }
 
+    /** A todo instance on a fresh, migrated database of its own: what most test classes start from. */
+    public static ServiceProcess todoOnFreshDatabase() throws Exception {
+        String db = Backends.newDatabase();
+        Migrate.run(db);
+        return ready("todo", todoEnv(db));
+    }
+
     /** Starts the mode and returns once /readyz answers 200. */
     public static ServiceProcess ready(String mode, Map<String, String> env) {
         ServiceProcess service = launch(mode, env);

@@ -26,9 +26,7 @@ class TodoApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String db = Backends.newDatabase();
-        Migrate.run(db);
-        service = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db));
+        service = ServiceProcess.todoOnFreshDatabase();
         http = new Http(service.uri("/"));
         seeded = http.json("POST", "/api/todos", "{\"name\":\"seed item\"}").json().get("id").asLong();
     }

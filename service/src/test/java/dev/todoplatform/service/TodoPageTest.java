@@ -21,9 +21,7 @@ class TodoPageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String db = Backends.newDatabase();
-        Migrate.run(db);
-        service = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db));
+        service = ServiceProcess.todoOnFreshDatabase();
         http = new Http(service.uri("/"));
         seeded = http.json("POST", "/api/todos", "{\"name\":\"seed\"}").json().get("id").asLong();
     }
