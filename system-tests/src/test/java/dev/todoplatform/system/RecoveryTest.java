@@ -136,7 +136,7 @@ class RecoveryTest {
         long resumed = hits(next.body());
         long lost = Math.max(0, highestAcknowledged.get() + 1 - resumed);
         System.out.printf("redis restarted: acknowledged %d before the crash, resumed at %d, increments lost %d "
-                + "(appendfsync always)%n", highestAcknowledged.get(), resumed, lost);
+                + "(appendfsync everysec, process crash)%n", highestAcknowledged.get(), resumed, lost);
         assertTrue(acknowledgedBeforeCrash > 1000);
         assertEquals(0, lost);
     }

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * Redis for the hit counter: one instance, append-only file on a volume (config/redis/redis.conf:
- * appendfsync always), password from the generated Secret. While it restarts the counter answers 503.
+ * appendfsync everysec), password from the generated Secret. While it restarts the counter answers 503.
  */
 public final class Redis extends ComponentResource {
     public static final String COMPONENT = "redis";
