@@ -28,7 +28,7 @@ public final class Bench {
         int seconds = Integer.parseInt(System.getProperty("bench.seconds", "15"));
         int connections = Integer.parseInt(System.getProperty("bench.connections", "64"));
         Path dir = RunAs.tempDir("todo-bench");
-        Path jar = repo.resolve("service/target/service.jar");
+        Path jar = ServiceInstance.stage(repo, dir.resolve("service"));
         String password = "bench-" + Long.toHexString(System.nanoTime());
         try (PostgresServer pg = PostgresServer.start(dir.resolve("postgres"), Ports.free(),
                 "synchronous_commit=on", "fsync=on");

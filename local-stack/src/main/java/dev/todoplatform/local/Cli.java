@@ -14,7 +14,9 @@ public final class Cli {
     public static void main(String[] args) throws Exception {
         String command = args.length > 0 ? args[0] : "";
         Path repo = Path.of(System.getProperty("todo.repo", ".")).toAbsolutePath().normalize();
-        Path dir = Path.of(System.getProperty("todo.dir", repo.resolve(".local").toString())).toAbsolutePath();
+        // As root the servers run as the postgres user, which may not reach into the checkout (e.g. under /root).
+        String fallback = RunAs.isRoot() ? "/var/tmp/todo-platform-local" : repo.resolve(".local").toString();
+        Path dir = Path.of(System.getProperty("todo.dir", fallback)).toAbsolutePath();
         switch (command) {
             case "bench" -> Bench.run(repo);
             case "up" -> up(repo, dir);

@@ -30,7 +30,8 @@ public final class LocalStack implements AutoCloseable {
     public static final String CHECK_USER = "pgpool";
 
     private final Path dir;
-    private final Path jar;
+    private final Path repo;
+    private Path jar;
     private final Options options;
     private final Map<String, String> passwords = new HashMap<>();
     private final List<PostgresNode> nodes = new ArrayList<>();
@@ -43,7 +44,7 @@ public final class LocalStack implements AutoCloseable {
 
     private LocalStack(Path repo, Path dir, Options options) {
         this.dir = dir;
-        this.jar = repo.resolve("service/target/service.jar");
+        this.repo = repo;
         this.options = options;
         SecureRandom random = new SecureRandom();
         for (String user : List.of("postgres", "repmgr", APP_USER, CHECK_USER, "redis")) {
@@ -67,6 +68,7 @@ public final class LocalStack implements AutoCloseable {
 
     private void startAll() {
         RunAs.own(dir);
+        jar = ServiceInstance.stage(repo, dir.resolve("service"));
         Path postgresConfig = ConfigDir.copy(dir.resolve("config/postgres"), "postgres",
                 "postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh");
         List<Integer> ports = IntStream.range(0, options.postgresNodes()).mapToObj(i -> Ports.free()).toList();

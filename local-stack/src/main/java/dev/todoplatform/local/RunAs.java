@@ -26,6 +26,10 @@ public final class RunAs {
     private RunAs() {
     }
 
+    public static boolean isRoot() {
+        return ROOT;
+    }
+
     public static List<String> wrap(List<String> command) {
         if (!ROOT) {
             return command;

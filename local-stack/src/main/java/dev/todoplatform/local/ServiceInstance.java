@@ -4,7 +4,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +60,31 @@ public final class ServiceInstance implements AutoCloseable {
             return status("/readyz") == 200;
         });
         return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    /**
+     * Copies service.jar and its lib/ into {@code dir} (owned by the run-as user), so the servers' user can read
+     * them wherever the checkout lives (a root-only home directory, say). Returns the staged jar.
+     */
+    public static Path stage(Path repo, Path dir) {
+        Path built = repo.resolve("service/target");
+        if (!Files.isRegularFile(built.resolve("service.jar"))) {
+            throw new IllegalStateException(built.resolve("service.jar")
+                    + " is missing: build it with `mvn -pl service -am package -DskipTests`");
+        }
+        try {
+            Files.createDirectories(dir.resolve("lib"));
+            Files.copy(built.resolve("service.jar"), dir.resolve("service.jar"), StandardCopyOption.REPLACE_EXISTING);
+            try (var libs = Files.list(built.resolve("lib"))) {
+                for (Path lib : libs.toList()) {
+                    Files.copy(lib, dir.resolve("lib").resolve(lib.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            RunAs.own(dir);
+            return dir.resolve("service.jar");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int status(String path) {
