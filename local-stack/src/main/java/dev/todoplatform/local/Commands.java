@@ -15,7 +15,7 @@ public final class Commands {
     }
 
     public static String run(List<String> command, Map<String, String> env, Duration timeout) {
-        ProcessBuilder builder = new ProcessBuilder(RunAs.wrap(command)).redirectErrorStream(true);
+        ProcessBuilder builder = RunAs.builder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
         try {
             Path out = Files.createTempFile("cmd", ".log");

@@ -38,18 +38,18 @@ public final class ManagedProcess implements AutoCloseable {
     /** Starts {@code command} as the run-as user; {@code stopSignal} is what {@link #stop} sends first. */
     public static ManagedProcess start(String name, List<String> command, Path log, Map<String, String> env,
                                        String stopSignal) {
-        return startAs(name, RunAs.wrap(command), log, env, stopSignal);
+        return startAs(name, RunAs.builder(command), log, env, stopSignal);
     }
 
     /** Starts {@code command} as the user this JVM runs as (for programs that need nothing else). */
     public static ManagedProcess startAsInvoker(String name, List<String> command, Path log, Map<String, String> env,
                                                 String stopSignal) {
-        return startAs(name, command, log, env, stopSignal);
+        return startAs(name, new ProcessBuilder(command), log, env, stopSignal);
     }
 
-    private static ManagedProcess startAs(String name, List<String> command, Path log, Map<String, String> env,
+    private static ManagedProcess startAs(String name, ProcessBuilder builder, Path log, Map<String, String> env,
                                           String stopSignal) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.redirectErrorStream(true);
         builder.environment().putAll(env);
         try {
             Files.createDirectories(log.getParent());
@@ -58,7 +58,7 @@ public final class ManagedProcess implements AutoCloseable {
             RUNNING.add(started);
             return started;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + name + ": " + command, e);
+            throw new UncheckedIOException("cannot start " + name + ": " + builder.command(), e);
         }
     }
 

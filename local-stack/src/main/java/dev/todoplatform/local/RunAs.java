@@ -30,6 +30,15 @@ public final class RunAs {
         return ROOT;
     }
 
+    /**
+     * A process builder for {@code command} as the run-as user, in a working directory that user can enter
+     * (the JVM's own may be inside a root-only checkout, and repmgr, initdb and postgres all trip over that).
+     */
+    public static ProcessBuilder builder(List<String> command) {
+        ProcessBuilder builder = new ProcessBuilder(wrap(command));
+        return ROOT ? builder.directory(Path.of("/").toFile()) : builder;
+    }
+
     public static List<String> wrap(List<String> command) {
         if (!ROOT) {
             return command;
