@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -49,7 +50,9 @@ class BrowserTest {
 
     @Test
     void addToggleAndDeleteInARealBrowser() throws Exception {
+        // Each form post reloads the page: an element read mid-reload is stale, so the wait just looks again.
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(10));
+        wait.ignoring(StaleElementReferenceException.class);
         browser.get(service.uri("/").toString());
         assertEquals("Todo", browser.getTitle());
 
