@@ -3,6 +3,7 @@ package dev.todoplatform.local;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 
@@ -57,12 +58,7 @@ public final class Cli {
                 }
                 Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(f[1]));
                 if (handle.isPresent() && handle.get().isAlive()) {
-                    Signals.send(f[2], handle.get().pid());
-                    try {
-                        handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        Signals.send("KILL", handle.get().pid());
-                    }
+                    Signals.stop(handle.get(), f[2], Duration.ofSeconds(30));
                     System.out.println("stopped " + f[0] + " (pid " + f[1] + ")");
                 }
             }

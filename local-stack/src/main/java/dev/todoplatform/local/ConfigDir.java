@@ -29,9 +29,13 @@ final class ConfigDir {
     }
 
     static Path render(Path dir, String component, String file, Map<String, String> values) {
+        return write(dir, file, ConfigFile.load(component + "/" + file).render(values));
+    }
+
+    static Path write(Path dir, String file, String text) {
         try {
             Files.createDirectories(dir);
-            return Files.writeString(dir.resolve(file), ConfigFile.load(component + "/" + file).render(values));
+            return Files.writeString(dir.resolve(file), text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,12 +6,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
@@ -204,6 +210,23 @@ public final class LocalStack implements AutoCloseable {
         return dir;
     }
 
+    /** PgPool's own view of a node: "up" in SHOW pool_nodes (answered by PgPool only in the simple protocol). */
+    public boolean attached(PostgresNode node) {
+        Map<String, String> db = databaseEnv();
+        try (Connection c = DriverManager.getConnection(db.get("DATABASE_URL") + "?preferQueryMode=simple",
+                db.get("DATABASE_USER"), db.get("DATABASE_PASSWORD"));
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW pool_nodes")) {
+            while (rs.next()) {
+                if (rs.getInt("port") == node.port()) {
+                    return "up".equals(rs.getString("status"));
+                }
+            }
+            return false;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** Every process this stack started, front door first (the order `down` stops them in). */
     public List<ManagedProcess> processes() {
         List<ManagedProcess> all = new ArrayList<>();
@@ -218,8 +241,8 @@ public final class LocalStack implements AutoCloseable {
         if (pgpool != null) {
             all.add(pgpool);
         }
-        nodes.forEach(n -> n.processes().stream().filter(p -> p.name().endsWith("repmgrd")).forEach(all::add));
-        nodes.forEach(n -> n.processes().stream().filter(p -> !p.name().endsWith("repmgrd")).forEach(all::add));
+        nodes.stream().map(PostgresNode::repmgrd).filter(Objects::nonNull).forEach(all::add);
+        nodes.stream().map(PostgresNode::postgres).filter(Objects::nonNull).forEach(all::add);
         return all;
     }
 

@@ -115,12 +115,7 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     public void stop(Duration grace) {
-        if (process.isAlive()) {
-            signal(stopSignal);
-            if (!waitForExit(grace)) {
-                kill();
-            }
-        }
+        Signals.stop(process.toHandle(), stopSignal, grace);
         RUNNING.remove(this);
     }
 

@@ -2,13 +2,10 @@ package dev.todoplatform.local;
 
 import dev.todoplatform.config.ConfigFile;
 import dev.todoplatform.config.Topology;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +29,7 @@ public final class Nginx implements AutoCloseable {
                 "LISTEN", "127.0.0.1:" + port,
                 "TODO_SERVERS", servers(todoPorts),
                 "COUNTER_SERVERS", servers(counterPorts)));
-        Path file = dir.resolve("nginx.conf");
-        try {
-            Files.writeString(file, conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path file = ConfigDir.write(dir, "nginx.conf", conf);
         RunAs.own(dir);
         ManagedProcess process = ManagedProcess.start("nginx", List.of("nginx", "-e", "stderr", "-p", dir.toString(),
                 "-c", file.toString(), "-g", "daemon off;"), dir.resolve("nginx.log"), Map.of(), "QUIT");

@@ -97,6 +97,23 @@ public final class PostgresNode {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
     }
 
+    /** True once this node has replayed the WAL up to {@code primary}'s current position. */
+    public boolean caughtUpWith(PostgresNode primary) {
+        try (Connection p = primary.connect(); Statement ps = p.createStatement();
+             ResultSet target = ps.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            target.next();
+            try (Connection s = connect(); java.sql.PreparedStatement ss = s.prepareStatement(
+                    "SELECT pg_last_wal_replay_lsn() >= ?::pg_lsn")) {
+                ss.setString(1, target.getString(1));
+                try (ResultSet ok = ss.executeQuery()) {
+                    return ok.next() && ok.getBoolean(1);
+                }
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     public ManagedProcess postgres() {
         return postgres;
     }
@@ -117,10 +134,6 @@ public final class PostgresNode {
         if (postgres != null) {
             postgres.stop(Duration.ofSeconds(30));
         }
-    }
-
-    List<ManagedProcess> processes() {
-        return java.util.stream.Stream.of(postgres, repmgrd).filter(java.util.Objects::nonNull).toList();
     }
 
     private static String tailOf(ManagedProcess p) {

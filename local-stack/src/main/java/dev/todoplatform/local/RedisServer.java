@@ -3,9 +3,6 @@ package dev.todoplatform.local;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import dev.todoplatform.config.ConfigFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -39,13 +36,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Runs the repo's redis.conf (config/redis/redis.conf), as the cluster does. */
     public static RedisServer withRepoConfig(Path dir, int port, String... overrides) {
-        try {
-            Files.createDirectories(dir);
-            Path config = Files.writeString(dir.resolve("redis.conf"), ConfigFile.load("redis/redis.conf").text());
-            return start(dir, port, config, overrides);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return start(dir, port, ConfigDir.copy(dir, "redis", "redis.conf").resolve("redis.conf"), overrides);
     }
 
     /** Starts (again) on the same port and directory: what a restart after a crash does. */

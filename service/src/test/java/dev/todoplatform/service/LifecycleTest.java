@@ -8,7 +8,6 @@ import dev.todoplatform.local.Poll;
 import dev.todoplatform.local.Ports;
 import dev.todoplatform.local.PostgresServer;
 import dev.todoplatform.local.RunAs;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -135,7 +134,7 @@ class LifecycleTest {
 
             out.write(body, 10, body.length - 10);
             out.flush();
-            String response = new String(readAll(socket.getInputStream()), StandardCharsets.UTF_8);
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(response.startsWith("HTTP/1.1 201"), response);
             assertTrue(response.contains("in flight during shutdown"), response);
 
@@ -166,9 +165,5 @@ class LifecycleTest {
                 assertEquals("before", http.get("/api/todos").json().get(0).get("name").asText());
             }
         }
-    }
-
-    private static byte[] readAll(InputStream in) throws Exception {
-        return in.readAllBytes();
     }
 }

@@ -78,8 +78,8 @@ class FailoverTest {
             old.start();
             old.awaitReady(Duration.ofMinutes(2));
             assertFalse(old.isPrimary(), old.name() + " rejoined as a standby");
-            Poll.until(Duration.ofSeconds(30), old.name() + " caught up", () -> caughtUp(primary, old));
-            Poll.until(Duration.ofSeconds(30), "pgpool attached " + old.name() + " again", () -> attached(old));
+            Poll.until(Duration.ofSeconds(30), old.name() + " caught up", () -> old.caughtUpWith(primary));
+            Poll.until(Duration.ofSeconds(30), "pgpool attached " + old.name() + " again", () -> stack.attached(old));
         }
         windows.sort(Double::compare);
         double median = windows.get(windows.size() / 2);
@@ -99,43 +99,5 @@ class FailoverTest {
             }
         }
         return ids;
-    }
-
-    static boolean caughtUp(PostgresNode primary, PostgresNode standby) {
-        try (Connection p = primary.connect(); Statement ps = p.createStatement();
-             ResultSet target = ps.executeQuery("SELECT pg_current_wal_lsn()");
-             Connection s = standby.connect(); Statement ss = s.createStatement();
-             ResultSet replayed = ss.executeQuery("SELECT pg_last_wal_replay_lsn()")) {
-            target.next();
-            replayed.next();
-            String want = target.getString(1);
-            try (Statement cmp = s.createStatement();
-                 ResultSet ok = cmp.executeQuery("SELECT pg_last_wal_replay_lsn() >= '" + want + "'::pg_lsn")) {
-                return ok.next() && ok.getBoolean(1);
-            }
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    static boolean attached(PostgresNode node) {
-        return attachedIn(stack, node);
-    }
-
-    /** PgPool's own view: the node is "up" in SHOW pool_nodes. */
-    static boolean attachedIn(LocalStack stack, PostgresNode node) {
-        // PgPool answers SHOW pool_nodes itself only in the simple query protocol.
-        try (Connection c = java.sql.DriverManager.getConnection(stack.databaseEnv().get("DATABASE_URL") + "?preferQueryMode=simple",
-                stack.databaseEnv().get("DATABASE_USER"), stack.databaseEnv().get("DATABASE_PASSWORD"));
-             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW pool_nodes")) {
-            while (rs.next()) {
-                if (rs.getInt("port") == node.port()) {
-                    return "up".equals(rs.getString("status"));
-                }
-            }
-            return false;
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

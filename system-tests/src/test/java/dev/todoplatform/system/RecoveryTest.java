@@ -62,7 +62,7 @@ class RecoveryTest {
         assertEquals(0, missesDegraded);
         standby.start();
         standby.awaitReady(Duration.ofMinutes(2));
-        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> FailoverTest.attachedIn(stack, standby));
+        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> stack.attached(standby));
     }
 
     /** POST, then a separate GET (a new request: maybe another instance, another connection, another node). */
@@ -102,7 +102,7 @@ class RecoveryTest {
         }
         System.out.printf("standby killed: %s, requests %d, failed %d%n", standby.name(), requests, failures.size());
         assertEquals(List.of(), failures.stream().distinct().limit(5).toList());
-        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> FailoverTest.attachedIn(stack, standby));
+        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> stack.attached(standby));
     }
 
     @Test

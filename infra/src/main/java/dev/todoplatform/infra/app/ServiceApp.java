@@ -19,7 +19,6 @@ final class ServiceApp {
     static ContainerArgs.Builder container(Kube k, String component, String mode, List<EnvVarArgs> env) {
         List<EnvVarArgs> all = new ArrayList<>(env);
         all.add(Kube.env("PORT", Integer.toString(PORT)));
-        all.add(Kube.env("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=/tmp"));
         return ContainerArgs.builder()
                 .name(mode)
                 .image(k.config().images().service())

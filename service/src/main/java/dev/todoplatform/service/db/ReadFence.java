@@ -21,7 +21,9 @@ import org.postgresql.PGConnection;
  * If a standby lags past the timeout, the read goes to the primary instead: never stale, never unavailable.
  */
 public final class ReadFence {
-    static final String PRIMARY_LSN = "/*NO LOAD BALANCE*/ SELECT pg_current_wal_lsn()::text";
+    /** Prefix that makes PgPool send a statement to the primary instead of the session's read node. */
+    public static final String ON_PRIMARY = "/*NO LOAD BALANCE*/ ";
+    static final String PRIMARY_LSN = ON_PRIMARY + "SELECT pg_current_wal_lsn()::text";
     static final String READ_NODE = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text";
 
     private final long timeoutNanos;

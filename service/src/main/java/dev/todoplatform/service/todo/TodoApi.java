@@ -22,8 +22,8 @@ public final class TodoApi {
     }
 
     private void list(Exchange ex) {
-        long[] page = TodoInput.page(ex.query());
-        ex.json(200, todos.list(page[0], page[1]));
+        TodoInput.Page page = TodoInput.page(ex.query());
+        ex.json(200, todos.list(page.limit(), page.after()));
     }
 
     private void create(Exchange ex) throws Exception {

@@ -23,6 +23,10 @@ public final class TodoInput {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** One page of the list: at most {@code limit} items with ids above {@code after}. */
+    public record Page(int limit, long after) {
+    }
+
     /** A change to an item: either part may be absent, not both. */
     public record Patch(Boolean completed, String name) {
     }
@@ -111,9 +115,9 @@ public final class TodoInput {
     }
 
     /** ?limit=N&after=ID for the list: both optional. */
-    public static long[] page(Map<String, String> query) {
+    public static Page page(Map<String, String> query) {
         onlyFields(query, Set.of("limit", "after"), "query");
-        long limit = MAX_LIST_LIMIT;
+        int limit = MAX_LIST_LIMIT;
         if (query.containsKey("limit")) {
             String raw = query.get("limit");
             if (raw.isEmpty() || raw.length() > 4 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')
@@ -127,7 +131,7 @@ public final class TodoInput {
             String raw = query.get("after");
             after = "0".equals(raw) ? 0 : idOf(raw, "after");
         }
-        return new long[] {limit, after};
+        return new Page(limit, after);
     }
 
     private static long idOf(String raw, String field) {

@@ -15,8 +15,6 @@ import java.util.Optional;
 /** The todos table. Every operation is idempotent, so {@link Retry} may repeat it through a failover. */
 public final class TodoRepository {
     private static final String COLUMNS = "id, name, completed, created_at";
-    /** Prefix that makes PgPool send a statement to the primary (a stale standby, or a write's own re-read). */
-    private static final String ON_PRIMARY = "/*NO LOAD BALANCE*/ ";
 
     private final Retry retry;
     private final ReadFence fence;
@@ -59,7 +57,7 @@ public final class TodoRepository {
                 }
             }
             try (PreparedStatement st = c.prepareStatement(
-                    ON_PRIMARY + "SELECT " + COLUMNS + " FROM todos WHERE idempotency_key = ?")) {
+                    ReadFence.ON_PRIMARY + "SELECT " + COLUMNS + " FROM todos WHERE idempotency_key = ?")) {
                 st.setString(1, idempotencyKey);
                 return all(st).get(0);
             }
@@ -92,7 +90,7 @@ public final class TodoRepository {
     }
 
     private String fenced(Connection c, String select) throws SQLException {
-        return fence.await(c) ? select : ON_PRIMARY + select;
+        return fence.await(c) ? select : ReadFence.ON_PRIMARY + select;
     }
 
     private static List<Todo> all(PreparedStatement st) throws SQLException {
