@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
 import dev.todoplatform.infra.app.AppStack;
+import dev.todoplatform.infra.eks.Eks;
+import dev.todoplatform.infra.gke.Gke;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,8 +23,8 @@ public final class App {
     public static void deploy(Context ctx, StackConfig config) {
         ClusterTarget target = switch (config.platform()) {
             case EXISTING -> ExistingCluster.target(config);
-            case GKE, EKS -> throw new ConfigError(StackConfig.PREFIX + "platform=" + config.platform().name().toLowerCase()
-                    + " is not available in this version yet: use existing (a kubeconfig context)");
+            case GKE -> Gke.target(config);
+            case EKS -> Eks.target(config);
         };
         AppStack app = new AppStack("todo-platform", config, target);
         ctx.export("serviceIp", app.proxy.address);

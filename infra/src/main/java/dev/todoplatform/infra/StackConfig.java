@@ -29,7 +29,8 @@ public record StackConfig(
         String redisStorage,
         List<String> allowedSourceRanges,
         boolean requiredAntiAffinity,
-        Map<String, Resources> resources) {
+        Map<String, Resources> resources,
+        Cluster cluster) {
 
     public static final String PREFIX = "todo-platform:";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +39,8 @@ public record StackConfig(
     private static final Pattern IMAGE = Pattern.compile("[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?");
     private static final Pattern CIDR = Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
+    private static final Pattern MACHINE_TYPE = Pattern.compile("[a-z0-9]+([.-][a-z0-9]+)*");
+    private static final Pattern K8S_VERSION = Pattern.compile("1\\.[0-9]{2}");
     public static final List<String> COMPONENTS = List.of("todo", "counter", "proxy", "pgpool", "postgres", "redis");
 
     /** Where the cluster comes from. */
@@ -49,6 +52,26 @@ public record StackConfig(
 
     /** Replica counts of the stateless parts. */
     public record Replicas(int todo, int counter, int proxy, int pgpool) {
+    }
+
+    /**
+     * platform gke or eks: the cluster the program creates ({@code todo-platform:cluster}, plus the provider's own
+     * {@code gcp:project} / {@code gcp:region} or {@code aws:region}). Null for an existing cluster.
+     *
+     * @param zones             2 to 4 zones of the region; nodes, PostgreSQL and the proxy spread over them
+     * @param minNodesPerZone   autoscaling floor, per zone
+     * @param maxNodesPerZone   autoscaling ceiling, per zone
+     * @param apiSourceRanges   who may reach the Kubernetes API (GKE master authorized networks, EKS public CIDRs)
+     * @param sshSourceRanges   gke: who may SSH to nodes (empty: SSH closed)
+     * @param deletionProtection gke: the cluster refuses deletion (on by default; the examples turn it off)
+     * @param releaseChannel    gke: RAPID, REGULAR or STABLE
+     * @param natGatewayPerZone eks: one NAT gateway per zone (a zone outage keeps egress) or one shared
+     * @param kubernetesVersion eks: e.g. 1.33; null means EKS's default
+     */
+    public record Cluster(String region, String project, List<String> zones, String machineType,
+                          int minNodesPerZone, int maxNodesPerZone, int diskSizeGb, List<String> apiSourceRanges,
+                          List<String> sshSourceRanges, boolean deletionProtection, String releaseChannel,
+                          boolean natGatewayPerZone, String kubernetesVersion) {
     }
 
     /** CPU and memory request, and the memory limit (= request: no overcommit, predictable OOM). */
@@ -65,7 +88,12 @@ public record StackConfig(
 
     private static final Set<String> KEYS = Set.of("platform", "kubeContext", "namespace", "images", "replicas",
             "postgresNodes", "synchronousReplication", "storageClass", "postgresStorage", "redisStorage",
-            "allowedSourceRanges", "podAntiAffinity", "resources");
+            "allowedSourceRanges", "podAntiAffinity", "resources", "cluster");
+    private static final Set<String> CLUSTER_KEYS = Set.of("zones", "machineType", "minNodesPerZone",
+            "maxNodesPerZone", "diskSizeGb", "apiSourceRanges");
+    private static final Map<Platform, Set<String>> PLATFORM_CLUSTER_KEYS = Map.of(
+            Platform.GKE, Set.of("sshSourceRanges", "deletionProtection", "releaseChannel"),
+            Platform.EKS, Set.of("natGateways", "kubernetesVersion"));
 
     /** Parses raw settings: keys with their namespace, values as Pulumi hands them over (objects as JSON text). */
     public static StackConfig parse(String stack, Map<String, String> raw) {
@@ -88,6 +116,10 @@ public record StackConfig(
                         r.quantity(key + ".memory", size.path("memory").asText(base.memory()))));
             }
         }
+        if (platform != Platform.EXISTING && raw.containsKey(PREFIX + "kubeContext")) {
+            throw new ConfigError(PREFIX + "kubeContext is only for platform existing: on " + platform.name()
+                    .toLowerCase() + " the program builds the cluster's kubeconfig itself");
+        }
         return new StackConfig(
                 stack,
                 platform,
@@ -109,9 +141,63 @@ public record StackConfig(
                 r.string("storageClass", null),
                 r.quantity("postgresStorage", r.string("postgresStorage", "10Gi")),
                 r.quantity("redisStorage", r.string("redisStorage", "1Gi")),
-                r.cidrs("allowedSourceRanges"),
+                r.cidrs("allowedSourceRanges", r.node("allowedSourceRanges")),
                 r.choice("podAntiAffinity", "preferred", List.of("preferred", "required")).equals("required"),
-                Map.copyOf(resources));
+                Map.copyOf(resources),
+                cluster(r, platform));
+    }
+
+    private static Cluster cluster(Reader r, Platform platform) {
+        if (platform == Platform.EXISTING) {
+            if (!r.node("cluster").isMissingNode()) {
+                throw new ConfigError(PREFIX + "cluster is only for platform gke or eks: an existing cluster is"
+                        + " named by " + PREFIX + "kubeContext");
+            }
+            return null;
+        }
+        boolean gke = platform == Platform.GKE;
+        String name = platform.name().toLowerCase();
+        Set<String> keys = new TreeSet<>(CLUSTER_KEYS);
+        keys.addAll(PLATFORM_CLUSTER_KEYS.get(platform));
+        JsonNode c = r.object("cluster", keys);
+        if (c.isMissingNode()) {
+            throw new ConfigError(PREFIX + "cluster is required for platform " + name
+                    + ": at least its zones and apiSourceRanges (see the example stack files)");
+        }
+        String region = r.required(gke ? "gcp:region" : "aws:region", name, gke ? "europe-west1" : "eu-west-1");
+        String project = gke ? r.required("gcp:project", name, "my-gcp-project") : null;
+        int min = r.integer("cluster.minNodesPerZone", c.path("minNodesPerZone"), 1, 1, 10);
+        List<String> apiRanges = r.cidrs("cluster.apiSourceRanges", c.path("apiSourceRanges"));
+        if (apiRanges.isEmpty()) {
+            throw new ConfigError(PREFIX + "cluster.apiSourceRanges is required for platform " + name
+                    + ": the CIDRs allowed to reach the Kubernetes API, including where `pulumi up` runs"
+                    + " (0.0.0.0/0 opens it to everyone)");
+        }
+        return new Cluster(
+                region,
+                project,
+                r.zones("cluster.zones", c.path("zones"), region, gke ? "-[a-z]" : "[a-z]"),
+                r.matching("cluster.machineType", c.path("machineType").asText(gke ? "e2-standard-4" : "m6i.xlarge"),
+                        MACHINE_TYPE, "a machine type such as " + (gke ? "e2-standard-4" : "m6i.xlarge")),
+                min,
+                r.integer("cluster.maxNodesPerZone", c.path("maxNodesPerZone"), Math.max(3, min), min, 20),
+                r.integer("cluster.diskSizeGb", c.path("diskSizeGb"), gke ? 100 : 50, 20, 2000),
+                apiRanges,
+                r.cidrs("cluster.sshSourceRanges", c.path("sshSourceRanges")),
+                r.bool("cluster.deletionProtection", c.path("deletionProtection"), true),
+                r.oneOf("cluster.releaseChannel", c.path("releaseChannel").asText("REGULAR"),
+                        List.of("RAPID", "REGULAR", "STABLE")),
+                r.oneOf("cluster.natGateways", c.path("natGateways").asText("per-zone"),
+                        List.of("per-zone", "shared")).equals("per-zone"),
+                c.has("kubernetesVersion") ? r.matching("cluster.kubernetesVersion",
+                        c.path("kubernetesVersion").asText(), K8S_VERSION, "a minor version such as 1.33") : null);
+    }
+
+    /** The name of the cluster (and the prefix of what belongs to it): todo-platform-&lt;stack&gt;, DNS-safe. */
+    public String clusterName() {
+        String name = ("todo-platform-" + stack.toLowerCase()).replaceAll("[^a-z0-9-]", "-");
+        name = name.length() > 40 ? name.substring(0, 40) : name;
+        return name.replaceAll("-+$", "");
     }
 
     public Resources resources(String component) {
@@ -178,7 +264,10 @@ public record StackConfig(
         }
 
         String choice(String key, String fallback, List<String> allowed) {
-            String value = string(key, fallback);
+            return oneOf(key, string(key, fallback), allowed);
+        }
+
+        String oneOf(String key, String value, List<String> allowed) {
             if (!allowed.contains(value)) {
                 throw error(key, value, "one of " + allowed);
             }
@@ -197,7 +286,14 @@ public record StackConfig(
         }
 
         boolean bool(String key, boolean fallback) {
-            String value = string(key, Boolean.toString(fallback));
+            return bool(key, string(key, Boolean.toString(fallback)));
+        }
+
+        boolean bool(String key, JsonNode node, boolean fallback) {
+            return bool(key, node.isMissingNode() ? Boolean.toString(fallback) : node.asText());
+        }
+
+        private boolean bool(String key, String value) {
             if (!value.equals("true") && !value.equals("false")) {
                 throw error(key, value, "true or false");
             }
@@ -224,8 +320,32 @@ public record StackConfig(
             return value;
         }
 
-        List<String> cidrs(String key) {
-            JsonNode node = node(key);
+        /** A setting of another namespace (a provider's), required by the platform. */
+        String required(String fullKey, String platform, String example) {
+            String value = raw.get(fullKey);
+            if (value == null || value.isBlank()) {
+                throw new ConfigError(fullKey + " is required for platform " + platform + ": pulumi config set "
+                        + fullKey + " " + example);
+            }
+            return value.trim();
+        }
+
+        List<String> zones(String key, JsonNode node, String region, String suffix) {
+            Pattern zone = Pattern.compile(Pattern.quote(region) + suffix);
+            List<String> zones = new ArrayList<>();
+            node.forEach(z -> zones.add(z.asText()));
+            boolean valid = node.isArray() && zones.size() >= 2 && zones.size() <= 4
+                    && zones.stream().distinct().count() == zones.size()
+                    && zones.stream().allMatch(z -> zone.matcher(z).matches());
+            if (!valid) {
+                throw error(key, node.isMissingNode() ? "(missing)" : node.toString(), "2 to 4 distinct zones of region "
+                        + region + " such as [\"" + region + suffix.replace("[a-z]", "a") + "\", \"" + region
+                        + suffix.replace("[a-z]", "b") + "\"]: nodes, PostgreSQL and the proxy spread over them");
+            }
+            return List.copyOf(zones);
+        }
+
+        List<String> cidrs(String key, JsonNode node) {
             if (node.isMissingNode()) {
                 return List.of();
             }

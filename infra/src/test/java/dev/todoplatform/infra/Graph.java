@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.yaml.snakeyaml.DumperOptions;
@@ -54,11 +56,13 @@ final class Graph {
     final TestResult result;
     final List<Res> resources;
     final Map<String, Object> outputs;
+    final Set<String> secretOutputs;
 
-    private Graph(TestResult result, List<Res> resources, Map<String, Object> outputs) {
+    private Graph(TestResult result, List<Res> resources, Map<String, Object> outputs, Set<String> secretOutputs) {
         this.result = result;
         this.resources = resources;
         this.outputs = outputs;
+        this.secretOutputs = secretOutputs;
     }
 
     /** Runs the program for {@code config} and records every resource; throws if the program failed. */
@@ -71,6 +75,7 @@ final class Graph {
             if (args.type.equals(RandomPassword.TYPE)) {
                 state.put("result", "mock-" + args.name);
             }
+            state.putAll(CloudOutputs.of(args.type, args.name, inputs));
             if (args.type.equals("kubernetes:core/v1:Service")
                     && "LoadBalancer".equals(((Map<?, ?>) inputs.getOrDefault("spec", Map.of())).get("type"))) {
                 state.put("status", Map.of("loadBalancer", Map.of("ingress", List.of(Map.of("ip", LOAD_BALANCER_IP)))));
@@ -85,13 +90,32 @@ final class Graph {
                 throw new IllegalStateException("program failed", result.exceptions().get(0));
             }
             Map<String, Object> outputs = new LinkedHashMap<>();
-            result.outputs().forEach((k, v) -> outputs.put(k, PulumiTest.extractValue(v)));
-            Graph graph = new Graph(result, List.copyOf(seen), outputs);
+            Set<String> secret = new TreeSet<>();
+            result.outputs().forEach((k, v) -> {
+                outputs.put(k, PulumiTest.extractValue(v));
+                if (com.pulumi.core.internal.Internal.of(v).isSecret().join()) {
+                    secret.add(k);
+                }
+            });
+            Graph graph = new Graph(result, List.copyOf(seen), outputs, secret);
             graph.writeManifests(Path.of("target", "manifests", config.stack()));
             return graph;
         } finally {
             PulumiTest.cleanup();
         }
+    }
+
+    /** Resources of one cloud type, e.g. "gcp:compute/firewall:Firewall". */
+    List<Res> ofType(String type) {
+        return resources.stream().filter(r -> r.type().equals(type)).toList();
+    }
+
+    Res one(String type) {
+        List<Res> all = ofType(type);
+        if (all.size() != 1) {
+            throw new AssertionError("expected one " + type + ", found " + all.size());
+        }
+        return all.get(0);
     }
 
     List<Res> kubernetes() {
@@ -153,6 +177,20 @@ final class Graph {
                 }
                 String file = (r.kind() + "-" + r.objectName()).toLowerCase() + ".yaml";
                 Files.writeString(dir.resolve(file), yaml.dump(plain));
+            }
+            // What the platform creates outside the cluster (network, firewall, IAM, the cluster), for review.
+            List<Object> cloud = new ArrayList<>();
+            for (Res r : resources) {
+                if (r.type().startsWith("gcp:") || r.type().startsWith("aws:")) {
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("type", r.type());
+                    entry.put("name", r.name());
+                    entry.put("inputs", plain(r.inputs()));
+                    cloud.add(entry);
+                }
+            }
+            if (!cloud.isEmpty()) {
+                Files.writeString(dir.resolve("_cloud-resources.yaml"), yaml.dump(cloud));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GraphTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"dev", "prod"})
+    @ValueSource(strings = {"dev", "prod", "prod-aws"})
     void everyComponentIsThereOnce(String stack) {
         Graph graph = Stacks.graph(stack);
         Set<String> components = graph.result.resources().stream().map(r -> r.getClass().getSimpleName())
@@ -34,7 +34,7 @@ class GraphTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"dev,2,2,1,1,2", "prod,3,4,2,2,3"})
+    @CsvSource({"dev,2,2,1,1,2", "prod,3,4,2,2,3", "prod-aws,3,4,2,2,3"})
     void countsPerStack(String stack, int todo, int counter, int proxy, int pgpool, int postgres) {
         Graph g = Stacks.graph(stack);
         assertEquals(todo, replicas(g.named("Deployment", "todo")));
@@ -74,17 +74,22 @@ class GraphTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"dev", "prod"})
-    void outputsAndTheProvider(String stack) {
+    @CsvSource({"dev,existing-cluster,minikube", "prod,gke,todo-platform-prod", "prod-aws,eks,todo-platform-prod-aws"})
+    void outputsAndThePlatformsProvider(String stack, String provider, String clusterName) {
         Graph g = Stacks.graph(stack);
         assertEquals(Graph.LOAD_BALANCER_IP, g.outputs.get("serviceIp"));
         assertEquals("http://" + Graph.LOAD_BALANCER_IP + "/", g.outputs.get("url"));
         assertEquals("todo", g.outputs.get("namespace"));
-        for (Graph.Res r : g.kubernetes()) {
-            assertNotNull(r.provider(), r.kind() + " " + r.objectName());
-            assertTrue(r.provider().contains("pulumi:providers:kubernetes::existing-cluster::"),
-                    r.kind() + "/" + r.objectName() + " does not use the stack's provider: " + r.provider());
+        assertEquals(clusterName, g.outputs.get("clusterName"));
+        assertTrue(g.secretOutputs.contains("kubeconfig"), "kubeconfig is a secret output: " + g.secretOutputs);
+        List<Graph.Res> kubernetes = g.resources.stream().filter(r -> r.type().startsWith("kubernetes:")).toList();
+        assertTrue(kubernetes.size() > 30, "resources: " + kubernetes.size());
+        for (Graph.Res r : kubernetes) {
+            assertNotNull(r.provider(), r.type() + " " + r.name() + " falls back to the ambient kubeconfig");
+            assertTrue(r.provider().contains("pulumi:providers:kubernetes::" + provider + "::"),
+                    r.type() + " " + r.name() + " does not use the platform's provider: " + r.provider());
         }
+        assertEquals(1, g.ofType("pulumi:providers:kubernetes").size(), "one Kubernetes provider");
     }
 
     @Test
@@ -134,8 +139,10 @@ class GraphTest {
         String secret = Files.readString(dir.resolve("secret-postgres-credentials.yaml"));
         assertFalse(secret.contains("mock-"), "generated passwords are not written out");
         try (var files = Files.list(dir)) {
-            assertEquals(Stacks.graph("prod").kubernetes().size(), files.count());
+            assertEquals(Stacks.graph("prod").kubernetes().size(), files.filter(f -> !f.getFileName().toString()
+                    .startsWith("_")).count());
         }
+        assertTrue(Files.readString(dir.resolve("_cloud-resources.yaml")).contains("type: gcp:container/cluster:Cluster"));
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PolicyTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"dev", "prod"})
+    @ValueSource(strings = {"dev", "prod", "prod-aws"})
     void everyObjectFollowsThePolicy(String stack) {
         Graph graph = Stacks.graph(stack);
         assertTrue(graph.workloads().size() >= 7, "workloads found: " + graph.workloads().size());

@@ -1,0 +1,38 @@
+package dev.todoplatform.infra.gke;
+
+import com.pulumi.gcp.Provider;
+import com.pulumi.gcp.ProviderArgs;
+import com.pulumi.kubernetes.ProviderArgs.Builder;
+import com.pulumi.resources.CustomResourceOptions;
+import dev.todoplatform.infra.ClusterTarget;
+import dev.todoplatform.infra.StackConfig;
+import java.util.List;
+import java.util.Map;
+
+/** platform=gke: network, firewall and a regional private cluster; the application gets the cluster's provider. */
+public final class Gke {
+    /** GKE's built-in CSI class: pd-balanced, zonal, bound where the pod is scheduled. */
+    public static final String STORAGE_CLASS = "standard-rwo";
+
+    private Gke() {
+    }
+
+    public static ClusterTarget target(StackConfig config) {
+        StackConfig.Cluster settings = config.cluster();
+        Provider gcp = new Provider("gcp", ProviderArgs.builder()
+                .project(settings.project())
+                .region(settings.region())
+                .defaultLabels(Map.of("app", "todo-platform", "stack", config.stack().toLowerCase()))
+                .build());
+        GkeNetwork network = new GkeNetwork("network", config, gcp);
+        GkeCluster cluster = new GkeCluster("cluster", config, gcp, network);
+        Builder args = com.pulumi.kubernetes.ProviderArgs.builder()
+                .kubeconfig(cluster.kubeconfig)
+                .enableServerSideApply(true);
+        com.pulumi.kubernetes.Provider kubernetes = new com.pulumi.kubernetes.Provider("gke", args.build(),
+                CustomResourceOptions.builder().dependsOn(cluster.nodePool).build());
+        return new ClusterTarget(kubernetes, settings.zones(),
+                config.storageClass() != null ? config.storageClass() : STORAGE_CLASS, Map.of(),
+                cluster.cluster.name(), cluster.kubeconfig, List.of(cluster.nodePool));
+    }
+}
