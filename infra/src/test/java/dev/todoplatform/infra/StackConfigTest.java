@@ -52,7 +52,7 @@ class StackConfigTest {
         "allowedSourceRanges|[\"10.0.0.0/33\"]|todo-platform:allowedSourceRanges=10.0.0.0/33 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
         "podAntiAffinity|always|todo-platform:podAntiAffinity=always is invalid: expected one of [preferred, required]",
         "resources|{\"todo\":{\"memory\":\"lots\"}}|todo-platform:resources.todo.memory=lots is invalid: expected a Kubernetes quantity such as 250m, 512Mi or 10Gi",
-        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:storageClass, todo-platform:synchronousReplication]"})
+        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:storageClass, todo-platform:synchronousReplication]"})
     void aBadSettingFailsWithOneLineNamingKeyValueAndWhatIsAllowed(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + key, value);
@@ -65,5 +65,80 @@ class StackConfigTest {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
         raw.put("gcp:zone", "europe-west1-b");
         assertEquals("todo", StackConfig.parse("prod", raw).namespace());
+    }
+
+    @Test
+    void theCloudStackFilesParseThroughTheSamePath() {
+        StackConfig gke = StackFiles.config("prod");
+        assertEquals(new StackConfig.Cluster("europe-west1", "my-gcp-project",
+                List.of("europe-west1-b", "europe-west1-c", "europe-west1-d"), "e2-standard-4", 1, 3, 100,
+                List.of("203.0.113.0/24"), List.of(), false, "REGULAR", true, null), gke.cluster());
+        assertEquals("todo-platform-prod", gke.clusterName());
+        StackConfig eks = StackFiles.config("prod-aws");
+        assertEquals(StackConfig.Platform.EKS, eks.platform());
+        assertEquals(new StackConfig.Cluster("eu-west-1", null, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+                "m6i.xlarge", 1, 3, 50, List.of("203.0.113.0/24"), List.of(), true, "REGULAR", true, null), eks.cluster());
+        assertEquals(null, StackFiles.config("dev").cluster());
+    }
+
+    @Test
+    void cloudDefaultsAreTheSafeOnes() {
+        Map<String, String> raw = new HashMap<>(Map.of("gcp:project", "p", "gcp:region", "us-central1",
+                StackConfig.PREFIX + "platform", "gke",
+                StackConfig.PREFIX + "cluster", "{\"zones\":[\"us-central1-a\",\"us-central1-f\"],\"apiSourceRanges\":[\"198.51.100.7/32\"]}"));
+        StackConfig.Cluster c = StackConfig.parse("Team_A", raw).cluster();
+        assertEquals(true, c.deletionProtection(), "deletion protection is on unless turned off");
+        assertEquals(List.of(), c.sshSourceRanges(), "SSH is closed unless opened");
+        assertEquals("e2-standard-4", c.machineType());
+        assertEquals("todo-platform-team-a", StackConfig.parse("Team_A", raw).clusterName());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}={2}")
+    @CsvSource(delimiter = '|', value = {
+        "prod|cluster.zones|[\"europe-west1-b\"]|todo-platform:cluster.zones=[\"europe-west1-b\"] is invalid: expected 2 to 4 distinct zones of region europe-west1 such as [\"europe-west1-a\", \"europe-west1-b\"]: nodes, PostgreSQL and the proxy spread over them",
+        "prod|cluster.zones|[\"us-east1-b\",\"us-east1-c\"]|todo-platform:cluster.zones=[\"us-east1-b\",\"us-east1-c\"] is invalid: expected 2 to 4 distinct zones of region europe-west1 such as [\"europe-west1-a\", \"europe-west1-b\"]: nodes, PostgreSQL and the proxy spread over them",
+        "prod|cluster.zones|[\"europe-west1-b\",\"europe-west1-b\"]|todo-platform:cluster.zones=[\"europe-west1-b\",\"europe-west1-b\"] is invalid: expected 2 to 4 distinct zones of region europe-west1 such as [\"europe-west1-a\", \"europe-west1-b\"]: nodes, PostgreSQL and the proxy spread over them",
+        "prod-aws|cluster.zones|[\"eu-west-1a\"]|todo-platform:cluster.zones=[\"eu-west-1a\"] is invalid: expected 2 to 4 distinct zones of region eu-west-1 such as [\"eu-west-1a\", \"eu-west-1b\"]: nodes, PostgreSQL and the proxy spread over them",
+        "prod|cluster.apiSourceRanges|[]|todo-platform:cluster.apiSourceRanges is required for platform gke: the CIDRs allowed to reach the Kubernetes API, including where `pulumi up` runs (0.0.0.0/0 opens it to everyone)",
+        "prod|cluster.sshSourceRanges|[\"0.0.0.0/-1\"]|todo-platform:cluster.sshSourceRanges=0.0.0.0/-1 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
+        "prod|cluster.releaseChannel|\"NIGHTLY\"|todo-platform:cluster.releaseChannel=NIGHTLY is invalid: expected one of [RAPID, REGULAR, STABLE]",
+        "prod|cluster.natGateways|\"shared\"|todo-platform:cluster.natGateways is not a setting: known are [apiSourceRanges, deletionProtection, diskSizeGb, machineType, maxNodesPerZone, minNodesPerZone, releaseChannel, sshSourceRanges, zones]",
+        "prod-aws|cluster.natGateways|\"one\"|todo-platform:cluster.natGateways=one is invalid: expected one of [per-zone, shared]",
+        "prod-aws|cluster.sshSourceRanges|[]|todo-platform:cluster.sshSourceRanges is not a setting: known are [apiSourceRanges, diskSizeGb, kubernetesVersion, machineType, maxNodesPerZone, minNodesPerZone, natGateways, zones]",
+        "prod-aws|cluster.maxNodesPerZone|0|todo-platform:cluster.maxNodesPerZone=0 is invalid: expected an integer from 1 to 20",
+        "prod-aws|cluster.kubernetesVersion|\"latest\"|todo-platform:cluster.kubernetesVersion=latest is invalid: expected a minor version such as 1.33",
+        "prod|cluster.deletionProtection|\"maybe\"|todo-platform:cluster.deletionProtection=maybe is invalid: expected true or false",
+        "dev|cluster.zones|[\"a\",\"b\"]|todo-platform:cluster is only for platform gke or eks: an existing cluster is named by todo-platform:kubeContext"})
+    void aBadClusterSettingFailsWithOneLine(String stack, String path, String json, String message) throws Exception {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw(stack));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode cluster = raw.containsKey(StackConfig.PREFIX + "cluster")
+                ? (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(raw.get(StackConfig.PREFIX + "cluster"))
+                : mapper.createObjectNode();
+        cluster.set(path.substring("cluster.".length()), mapper.readTree(json));
+        raw.put(StackConfig.PREFIX + "cluster", cluster.toString());
+        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw));
+        assertEquals(message, error.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} without {1}")
+    @CsvSource(delimiter = '|', value = {
+        "prod|gcp:region|gcp:region is required for platform gke: pulumi config set gcp:region europe-west1",
+        "prod|gcp:project|gcp:project is required for platform gke: pulumi config set gcp:project my-gcp-project",
+        "prod|todo-platform:cluster|todo-platform:cluster is required for platform gke: at least its zones and apiSourceRanges (see the example stack files)",
+        "prod-aws|aws:region|aws:region is required for platform eks: pulumi config set aws:region eu-west-1"})
+    void aCloudStackNeedsItsRegionAndCluster(String stack, String key, String message) {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw(stack));
+        raw.remove(key);
+        assertEquals(message, assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw)).getMessage());
+    }
+
+    @Test
+    void aKubeContextOnACloudPlatformIsRefused() {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
+        raw.put(StackConfig.PREFIX + "kubeContext", "minikube");
+        assertEquals("todo-platform:kubeContext is only for platform existing: on gke the program builds the"
+                + " cluster's kubeconfig itself", assertThrows(ConfigError.class, () -> StackConfig.parse("prod", raw))
+                .getMessage());
     }
 }
