@@ -15,8 +15,15 @@ final class CloudOutputs {
     private CloudOutputs() {
     }
 
+    static String autoName(String logicalName) {
+        return logicalName + "-1a2b3c4";
+    }
+
     static Map<String, Object> of(String type, String name, Map<String, Object> inputs) {
         Map<String, Object> out = new LinkedHashMap<>();
+        if ((type.startsWith("gcp:") || type.startsWith("aws:")) && !inputs.containsKey("name")) {
+            out.put("name", autoName(name)); // what the provider's auto-naming would pick
+        }
         if (type.startsWith("aws:")) {
             out.put("arn", "arn:aws:" + type.substring(4, type.indexOf('/')) + "::" + ACCOUNT + ":" + name);
         }
@@ -28,10 +35,7 @@ final class CloudOutputs {
                 out.put("masterAuth", Map.of("clusterCaCertificate", CA_DATA,
                         "clientCertificateConfig", Map.of("issueClientCertificate", false)));
             }
-            case "aws:iam/role:Role" -> {
-                out.put("arn", "arn:aws:iam::" + ACCOUNT + ":role/" + name);
-                out.put("name", name + "-role");
-            }
+            case "aws:iam/role:Role" -> out.put("arn", "arn:aws:iam::" + ACCOUNT + ":role/" + autoName(name));
             case "aws:eks/cluster:Cluster" -> {
                 out.put("endpoint", EKS_ENDPOINT);
                 out.put("certificateAuthority", Map.of("data", CA_DATA));

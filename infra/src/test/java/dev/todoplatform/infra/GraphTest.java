@@ -146,6 +146,16 @@ class GraphTest {
     }
 
     @Test
+    void anExistingClusterIsReachedThroughItsContextAndNothingIsCreatedOutsideIt() {
+        Graph dev = Stacks.graph("dev");
+        assertEquals(List.of(), dev.resources.stream().map(Graph.Res::type)
+                .filter(t -> t.startsWith("gcp:") || t.startsWith("aws:") || t.startsWith("pulumi:providers:gcp")
+                        || t.startsWith("pulumi:providers:aws")).toList());
+        assertEquals("minikube", dev.one("pulumi:providers:kubernetes").inputs().get("context"));
+        assertFalse(dev.one("pulumi:providers:kubernetes").inputs().containsKey("kubeconfig"));
+    }
+
+    @Test
     void theNamespaceEnforcesRestrictedPodSecurity() {
         Map<String, Object> labels = Policy.map(Stacks.graph("dev").named("Namespace", "todo").metadata().get("labels"));
         assertEquals("restricted", labels.get("pod-security.kubernetes.io/enforce"));
