@@ -130,7 +130,9 @@ class StackConfigTest {
     void aCloudStackNeedsItsRegionAndCluster(String stack, String key, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw(stack));
         raw.remove(key);
-        assertEquals(message, assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw)).getMessage());
+        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw));
+        assertEquals(message, error.getMessage());
+        assertEquals(0, error.getStackTrace().length, "the user sees one line, not a stack trace");
     }
 
     @Test
