@@ -7,6 +7,7 @@
 #                      - a returning old primary:             pg_rewind to the new primary and follow it
 #                      - a standby:                           follow whichever node is primary now
 #   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts
+#   node.sh promote    repmgrd's promote_command: promote this standby, then point the other standbys at it
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
 #   node.sh repmgrd-alive   liveness of the repmgrd container: its repmgrd process is running
 #
@@ -185,6 +186,33 @@ run_repmgrd() {
   done
 }
 
+# Promotes this standby (repmgr keeps its metadata right), then points every other standby straight at it:
+# what `repmgr standby follow` does on PostgreSQL 13+ (primary_conninfo, then a reload). With synchronous
+# replication the new primary's first commit waits for a standby, and this saves repmgrd's notification round
+# (up to a second); repmgrd's own follow still runs afterwards and finds the standby already attached.
+promote() {
+  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby promote --log-level=INFO
+  local peer
+  for peer in $PEERS; do
+    # In parallel: the dead old primary is among the peers, and must not hold up the others.
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] || repoint "$peer" &
+  done
+  wait
+}
+
+repoint() { # host:port of a standby: stream from this node from now on
+  local conninfo
+  conninfo=$(psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
+    -c "SELECT setting FROM pg_settings WHERE name = 'primary_conninfo' AND pg_is_in_recovery()" 2>/dev/null) \
+    && [ -n "$conninfo" ] || return 0
+  conninfo=$(NEW_HOST="$NODE_HOST" NEW_PORT="$PG_PORT" perl -pe \
+    's/\bhost=\S+/host=$ENV{NEW_HOST}/; s/\bport=\S+/port=$ENV{NEW_PORT}/; s/\x27/\x27\x27/g' <<< "$conninfo")
+  if psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
+      -c "ALTER SYSTEM SET primary_conninfo = '$conninfo'" -c "SELECT pg_reload_conf()" >/dev/null 2>&1; then
+    log "the standby at $1 now streams from this new primary"
+  fi
+}
+
 ready() {
   local role
   role=$(local_sql "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'primary'
@@ -197,7 +225,8 @@ ready() {
 case "${1:-}" in
   postgres) run_postgres ;;
   repmgrd) run_repmgrd ;;
+  promote) promote ;;
   ready) ready ;;
   repmgrd-alive) pid=$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" ;;
-  *) echo "usage: node.sh postgres|repmgrd|ready" >&2; exit 2 ;;
+  *) echo "usage: node.sh postgres|repmgrd|promote|ready|repmgrd-alive" >&2; exit 2 ;;
 esac

@@ -72,7 +72,8 @@ class FailoverTest {
                     run, old.name(), primary.name(), window, writers.acknowledged(), lost, writers.failures.size());
             writers.failures.stream().distinct().limit(3).forEach(f -> System.out.println("  client error: " + f));
             assertEquals(0, lost, "acknowledged writes lost");
-            assertTrue(writers.failures.stream().noneMatch(f -> f.startsWith("500")), "no 500s: " + writers.failures);
+            assertEquals(List.of(), List.copyOf(writers.failures), "the service rides out the failover: no client errors");
+            assertTrue(window < 5.0, "every failover under 5 s: " + window);
 
             // The old primary comes back: rewinds, follows the new primary, PgPool uses it again for reads.
             old.start();
@@ -85,8 +86,7 @@ class FailoverTest {
         double median = windows.get(windows.size() / 2);
         System.out.printf("failover: median unavailable %.2f s, max %.2f s over %d kills, primaries %s%n",
                 median, windows.get(windows.size() - 1), windows.size(), primaries);
-        // Targets (median under 2 s, every run under 5 s) are reported, not asserted yet: RELIABILITY.md has the
-        // measured spread and what still costs time. Asserted: each failover completes within the 30 s poll.
+        // The median target (under 2 s) is reported, not asserted: measured 1.3-2.0 s, too close to gate a build on.
         assertTrue(primaries.size() >= 2, "later failovers hit the new primaries too: " + primaries);
     }
 

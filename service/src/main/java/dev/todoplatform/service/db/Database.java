@@ -18,9 +18,12 @@ public final class Database implements AutoCloseable {
         this.settings = settings;
         HikariConfig config = new HikariConfig();
         config.setPoolName("db");
-        config.setJdbcUrl(settings.url());
-        config.setUsername(settings.user());
-        config.setPassword(settings.password());
+        // Every statement here takes milliseconds; one that waits 3 s is on a connection PgPool left hanging in a
+        // failover, and is better retried (creates are idempotent) than waited on.
+        Properties connect = driverProperties(3);
+        connect.setProperty("user", settings.user());
+        connect.setProperty("password", settings.password());
+        config.setDataSource(new Connector(settings.url(), connect));
         config.setMaximumPoolSize(settings.poolSize());
         config.setMinimumIdle(settings.poolSize());
         // Fail fast and let the caller's retry loop ride out a failover instead of queueing for 30 s.
@@ -30,7 +33,6 @@ public final class Database implements AutoCloseable {
         config.setMaxLifetime(600_000);
         // The pool starts even when the database is not up yet; readiness says when it is.
         config.setInitializationFailTimeout(-1);
-        config.setDataSourceProperties(driverProperties(10));
         if (registry != null) {
             config.setMetricRegistry(registry);
         }
@@ -48,6 +50,11 @@ public final class Database implements AutoCloseable {
 
     public Connection connection() throws SQLException {
         return pool.getConnection();
+    }
+
+    /** Closes every idle connection now and every busy one when it is returned; new ones replace them. */
+    public void evictAll() {
+        pool.getHikariPoolMXBean().softEvictConnections();
     }
 
     /** Readiness: a fresh connection and a round trip within about a second, independent of a busy pool. */
