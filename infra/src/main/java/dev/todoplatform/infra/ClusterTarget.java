@@ -2,6 +2,8 @@ package dev.todoplatform.infra;
 
 import com.pulumi.core.Output;
 import com.pulumi.kubernetes.Provider;
+import com.pulumi.kubernetes.ProviderArgs;
+import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import java.util.List;
 import java.util.Map;
@@ -26,4 +28,10 @@ public record ClusterTarget(
         Output<String> clusterName,
         Output<String> kubeconfig,
         List<Resource> dependsOn) {
+
+    /** The provider for a cluster the program created: its own kubeconfig, never the ambient one. */
+    public static Provider providerFor(String name, Output<String> kubeconfig, List<Resource> dependsOn) {
+        return new Provider(name, ProviderArgs.builder().kubeconfig(kubeconfig).enableServerSideApply(true).build(),
+                CustomResourceOptions.builder().dependsOn(dependsOn).build());
+    }
 }

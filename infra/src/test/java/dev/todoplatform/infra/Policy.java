@@ -12,7 +12,7 @@ import java.util.Set;
  * Runs over whatever objects it is given, so a new workload cannot skip them.
  */
 final class Policy {
-    static final java.util.Set<String> CLUSTER_SCOPED = java.util.Set.of("Namespace", "StorageClass");
+    static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "StorageClass");
     static final List<String> RECOMMENDED_LABELS = List.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
             "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by");
 

@@ -33,12 +33,8 @@ public final class Eks {
                 .build());
         EksNetwork network = new EksNetwork("network", config, aws);
         EksCluster cluster = new EksCluster("cluster", config, aws, network);
-        com.pulumi.kubernetes.Provider kubernetes = new com.pulumi.kubernetes.Provider("eks",
-                com.pulumi.kubernetes.ProviderArgs.builder()
-                        .kubeconfig(cluster.kubeconfig)
-                        .enableServerSideApply(true)
-                        .build(),
-                CustomResourceOptions.builder().dependsOn(List.of(cluster.nodeGroup, cluster.ebsCsiDriver)).build());
+        com.pulumi.kubernetes.Provider kubernetes = ClusterTarget.providerFor("eks", cluster.kubeconfig,
+                List.of(cluster.nodeGroup, cluster.ebsCsiDriver));
         // EKS's own gp2 class is not the default for the CSI driver; this one is what the volumes ask for.
         StorageClass gp3 = new StorageClass("gp3", StorageClassArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(STORAGE_CLASS)

@@ -2,8 +2,6 @@ package dev.todoplatform.infra.gke;
 
 import com.pulumi.gcp.Provider;
 import com.pulumi.gcp.ProviderArgs;
-import com.pulumi.kubernetes.ProviderArgs.Builder;
-import com.pulumi.resources.CustomResourceOptions;
 import dev.todoplatform.infra.ClusterTarget;
 import dev.todoplatform.infra.StackConfig;
 import java.util.List;
@@ -26,11 +24,8 @@ public final class Gke {
                 .build());
         GkeNetwork network = new GkeNetwork("network", config, gcp);
         GkeCluster cluster = new GkeCluster("cluster", config, gcp, network);
-        Builder args = com.pulumi.kubernetes.ProviderArgs.builder()
-                .kubeconfig(cluster.kubeconfig)
-                .enableServerSideApply(true);
-        com.pulumi.kubernetes.Provider kubernetes = new com.pulumi.kubernetes.Provider("gke", args.build(),
-                CustomResourceOptions.builder().dependsOn(cluster.nodePool).build());
+        com.pulumi.kubernetes.Provider kubernetes = ClusterTarget.providerFor("gke", cluster.kubeconfig,
+                List.of(cluster.nodePool));
         return new ClusterTarget(kubernetes, settings.zones(),
                 config.storageClass() != null ? config.storageClass() : STORAGE_CLASS, Map.of(),
                 cluster.cluster.name(), cluster.kubeconfig, List.of(cluster.nodePool));

@@ -62,7 +62,11 @@ public final class Retry {
         }
     }
 
-    /** The connection itself is gone (not just this statement): SQLSTATE class 08, or a FATAL from the server. */
+    /**
+     * The connection itself is gone (not just this statement): SQLSTATE class 08, or a FATAL from the server,
+     * which ends the session; PgPool reports a backend that died mid-session that way ("unable to read data
+     * from DB node", SQLSTATE XX000).
+     */
     static boolean isConnectionLost(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof PSQLException psql && psql.getServerErrorMessage() != null
@@ -77,21 +81,13 @@ public final class Retry {
     }
 
     static boolean isTransient(SQLException e) {
+        if (isConnectionLost(e)) {
+            return true;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientException) {
+            if (t instanceof SQLTransientException || t instanceof SQLException sql && sql.getSQLState() != null
+                    && TRANSIENT_STATES.contains(sql.getSQLState())) {
                 return true;
-            }
-            // A FATAL error ends the session: PgPool reports a backend that died mid-session this way
-            // ("unable to read data from DB node", SQLSTATE XX000). It is a lost connection, not a bad query.
-            if (t instanceof PSQLException psql && psql.getServerErrorMessage() != null
-                    && "FATAL".equals(psql.getServerErrorMessage().getSeverity())) {
-                return true;
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                if (state.startsWith("08") || TRANSIENT_STATES.contains(state)) {
-                    return true;
-                }
             }
         }
         return false;
