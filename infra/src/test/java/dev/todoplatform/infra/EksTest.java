@@ -177,8 +177,7 @@ class EksTest {
         assertEquals("WaitForFirstConsumer", gp3.inputs().get("volumeBindingMode"));
         assertEquals(Map.of("type", "gp3", "encrypted", "true"), gp3.inputs().get("parameters"));
         for (String statefulSet : List.of("postgres", "redis")) {
-            Map<String, Object> claim = maps(aws.named("StatefulSet", statefulSet).spec().get("volumeClaimTemplates")).get(0);
-            assertEquals("gp3", map(claim.get("spec")).get("storageClassName"));
+            assertEquals("gp3", Graph.claimStorageClass(aws.named("StatefulSet", statefulSet)));
         }
     }
 

@@ -138,8 +138,7 @@ class GkeTest {
         assertEquals("my-gcp-project", gcp.get("project"));
         assertEquals("europe-west1", gcp.get("region"));
         for (String statefulSet : List.of("postgres", "redis")) {
-            assertEquals("standard-rwo", maps(prod.named("StatefulSet", statefulSet).spec().get("volumeClaimTemplates"))
-                    .get(0).get("spec") instanceof Map<?, ?> spec ? spec.get("storageClassName") : null);
+            assertEquals("standard-rwo", Graph.claimStorageClass(prod.named("StatefulSet", statefulSet)));
         }
     }
 

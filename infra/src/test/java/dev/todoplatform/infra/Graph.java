@@ -136,6 +136,13 @@ final class Graph {
         return kubernetes().stream().filter(r -> List.of("Deployment", "StatefulSet", "Job").contains(r.kind())).toList();
     }
 
+    /** The storage class a StatefulSet's (first) volume claim asks for. */
+    @SuppressWarnings("unchecked")
+    static Object claimStorageClass(Res statefulSet) {
+        Map<String, Object> claim = ((List<Map<String, Object>>) statefulSet.spec().get("volumeClaimTemplates")).get(0);
+        return ((Map<String, Object>) claim.get("spec")).get("storageClassName");
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> podTemplate(Res workload) {
         return (Map<String, Object>) workload.spec().get("template");

@@ -3,6 +3,8 @@ package dev.todoplatform.infra;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +58,7 @@ class StackConfigTest {
     void aBadSettingFailsWithOneLineNamingKeyValueAndWhatIsAllowed(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + key, value);
-        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse("dev", raw));
-        assertEquals(message, error.getMessage());
+        assertRefused("dev", raw, message);
     }
 
     @Test
@@ -111,14 +112,13 @@ class StackConfigTest {
         "dev|cluster.zones|[\"a\",\"b\"]|todo-platform:cluster is only for platform gke or eks: an existing cluster is named by todo-platform:kubeContext"})
     void aBadClusterSettingFailsWithOneLine(String stack, String path, String json, String message) throws Exception {
         Map<String, String> raw = new HashMap<>(StackFiles.raw(stack));
-        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode cluster = raw.containsKey(StackConfig.PREFIX + "cluster")
-                ? (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(raw.get(StackConfig.PREFIX + "cluster"))
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode cluster = raw.containsKey(StackConfig.PREFIX + "cluster")
+                ? (ObjectNode) mapper.readTree(raw.get(StackConfig.PREFIX + "cluster"))
                 : mapper.createObjectNode();
         cluster.set(path.substring("cluster.".length()), mapper.readTree(json));
         raw.put(StackConfig.PREFIX + "cluster", cluster.toString());
-        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw));
-        assertEquals(message, error.getMessage());
+        assertRefused(stack, raw, message);
     }
 
     @ParameterizedTest(name = "{0} without {1}")
@@ -130,17 +130,22 @@ class StackConfigTest {
     void aCloudStackNeedsItsRegionAndCluster(String stack, String key, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw(stack));
         raw.remove(key);
-        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw));
-        assertEquals(message, error.getMessage());
-        assertEquals(0, error.getStackTrace().length, "the user sees one line, not a stack trace");
+        assertEquals(0, assertRefused(stack, raw, message).getStackTrace().length,
+                "the user sees one line, not a stack trace");
     }
 
     @Test
     void aKubeContextOnACloudPlatformIsRefused() {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
         raw.put(StackConfig.PREFIX + "kubeContext", "minikube");
-        assertEquals("todo-platform:kubeContext is only for platform existing: on gke the program builds the"
-                + " cluster's kubeconfig itself", assertThrows(ConfigError.class, () -> StackConfig.parse("prod", raw))
-                .getMessage());
+        assertRefused("prod", raw, "todo-platform:kubeContext is only for platform existing: on gke the program"
+                + " builds the cluster's kubeconfig itself");
+    }
+
+    /** Parsing fails with exactly {@code message}. */
+    private static ConfigError assertRefused(String stack, Map<String, String> raw, String message) {
+        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse(stack, raw));
+        assertEquals(message, error.getMessage());
+        return error;
     }
 }
