@@ -35,7 +35,7 @@ public final class Bench {
              RedisServer redis = RedisServer.withRepoConfig(dir.resolve("redis"), Ports.free())) {
             pg.createDatabase("todo", "todo", password);
             Map<String, String> db = Map.of("DATABASE_URL", pg.jdbcUrl("todo"), "DATABASE_USER", "todo",
-                    "DATABASE_PASSWORD", password, "DATABASE_POOL_SIZE", "16");
+                    "DATABASE_PASSWORD", password);
             try (ServiceInstance migrate = new ServiceInstance(jar, "migrate", Ports.free(), dir.resolve("migrate.log"), db)) {
                 migrate.start();
                 if (!migrate.process().waitForExit(Duration.ofSeconds(60)) || migrate.process().exitCode() != 0) {

@@ -1,6 +1,7 @@
 package dev.todoplatform.service;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 /** Reads typed settings from environment variables; every failure names the variable and what it accepts. */
@@ -38,6 +39,13 @@ public final class Env {
             // reported below with the allowed range
         }
         throw new ConfigException(name + "=" + value + " is invalid: expected an integer from " + min + " to " + max);
+    }
+
+    /** One of {@code allowed}, compared without case. */
+    public String oneOf(String name, String fallback, List<String> allowed) {
+        String value = optional(name, fallback);
+        return allowed.stream().filter(value::equalsIgnoreCase).findFirst().orElseThrow(() -> new ConfigException(
+                name + "=" + value + " is invalid: expected one of " + String.join(", ", allowed)));
     }
 
     public String jdbcUrl(String name) {

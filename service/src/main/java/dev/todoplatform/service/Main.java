@@ -41,6 +41,7 @@ public final class Main {
         String mode = args.length == 1 ? args[0] : "";
         Env env = new Env(System.getenv());
         try {
+            Settings.logLevel(env);
             switch (mode) {
                 case "todo" -> serve(env, "todo");
                 case "counter" -> serve(env, "counter");
@@ -55,13 +56,14 @@ public final class Main {
     }
 
     private static void migrate(Env env) {
-        MigrateResult result = new Migrations(Settings.Database.from(env)).migrate();
+        MigrateResult result = Migrations.migrate(Settings.Database.from(env));
         LOG.info("schema migrated from {} to {} ({} migrations applied)",
                 result.initialSchemaVersion, result.targetSchemaVersion, result.migrationsExecuted);
     }
 
     private static void serve(Env env, String mode) throws ConfigException {
-        Settings.Http http = Settings.Http.from(env);
+        // todo: the database pool (10) plus room for probes and requests queueing for it; counter: the Redis pool.
+        Settings.Http http = Settings.Http.from(env, mode.equals("todo") ? 32 : 16);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("mode", mode);
         for (var binder : List.of(new ClassLoaderMetrics(), new JvmMemoryMetrics(), new JvmGcMetrics(),
@@ -73,9 +75,9 @@ public final class Main {
         WebServer server;
         if (mode.equals("todo")) {
             Settings.Database settings = Settings.Database.from(env);
-            new Migrations(settings).requireCurrent();
             Database database = new Database(settings, registry);
             resources.add(database);
+            Migrations.requireCurrent(database);
             TodoRepository todos = new TodoRepository(new Retry(database, RETRY_BUDGET_MS), new ReadFence(FENCE_TIMEOUT_MS));
             new TodoApi(todos).register(router);
             new TodoPage(todos).register(router);

@@ -1,18 +1,28 @@
 package dev.todoplatform.service;
 
+import java.util.List;
+
 /** Every setting the service reads, grouped by what it configures. Environment variables only. */
 public final class Settings {
     private Settings() {
     }
 
-    /** PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, HTTP_THREADS. */
+    /** LOG_LEVEL: logging reads it as it starts (JsonLogging); checked here so a typo stops startup too. */
+    static String logLevel(Env env) {
+        return env.oneOf("LOG_LEVEL", "INFO", List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR"));
+    }
+
+    /**
+     * PORT, SHUTDOWN_DELAY_MS, SHUTDOWN_TIMEOUT_MS, HTTP_THREADS. Few threads by default: on a busy node every
+     * extra runnable thread takes CPU from the proxy and the datastore in front of and behind it (BENCHMARKS.md).
+     */
     public record Http(int port, int shutdownDelayMs, int shutdownTimeoutMs, int threads) {
-        static Http from(Env env) {
+        static Http from(Env env, int defaultThreads) {
             return new Http(
                     env.integer("PORT", 8080, 1, 65535),
                     env.integer("SHUTDOWN_DELAY_MS", 0, 0, 60_000),
                     env.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 120_000),
-                    env.integer("HTTP_THREADS", 128, 8, 1000));
+                    env.integer("HTTP_THREADS", defaultThreads, 8, 1000));
         }
     }
 
@@ -39,7 +49,7 @@ public final class Settings {
                     env.required("REDIS_HOST", "the Redis host name"),
                     env.integer("REDIS_PORT", 6379, 1, 65535),
                     env.optional("REDIS_PASSWORD", null),
-                    env.integer("REDIS_POOL_SIZE", 64, 1, 1000));
+                    env.integer("REDIS_POOL_SIZE", 16, 1, 1000));
         }
 
         @Override

@@ -33,7 +33,8 @@ class LifecycleTest {
         "todo|DATABASE_POOL_SIZE|0",
         "counter|REDIS_HOST|",
         "counter|REDIS_PORT|70000",
-        "counter|HTTP_THREADS|-1"})
+        "counter|HTTP_THREADS|-1",
+        "counter|LOG_LEVEL|verbose"})
     void aMissingOrInvalidVariableStopsStartupWithOneLineNamingIt(String mode, String variable, String value)
             throws Exception {
         Map<String, String> env = new HashMap<>(mode.equals("todo")
@@ -71,6 +72,18 @@ class LifecycleTest {
         assertTrue(Migrate.run(db).contains("(0 migrations applied)"), "migrate is idempotent");
         try (ServiceProcess todo = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db))) {
             assertEquals(200, todo.status("/"));
+        }
+    }
+
+    /** Java's default backlog (50) drops SYNs when a proxy opens its keep-alive pool at once: a 1 s stall each. */
+    @Test
+    void theListenBacklogHoldsAProxysWholeConnectionPool() throws Exception {
+        try (ServiceProcess counter = ServiceProcess.ready("counter", ServiceProcess.counterEnv())) {
+            Process ss = new ProcessBuilder("ss", "-Hltn", "sport = :" + counter.port()).redirectErrorStream(true).start();
+            String line = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            assertEquals(0, ss.waitFor());
+            // State, Recv-Q, Send-Q (the backlog of a listening socket), local address, peer address.
+            assertEquals("1024", line.split("\\s+")[2], line);
         }
     }
 

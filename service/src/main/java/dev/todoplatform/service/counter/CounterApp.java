@@ -1,7 +1,6 @@
 package dev.todoplatform.service.counter;
 
 import dev.todoplatform.service.http.Router;
-import java.util.Map;
 
 /** Mode `counter`: GET /counter and GET /counter/health. */
 public final class CounterApp {
@@ -13,9 +12,6 @@ public final class CounterApp {
 
     public void register(Router router) {
         router.route("GET", "/counter", ex -> ex.text(200, "Holla! we have hit " + counter.increment() + " times"))
-                .route("GET", "/counter/health", ex -> {
-                    boolean up = counter.answers();
-                    ex.json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
-                });
+                .route("GET", "/counter/health", ex -> ex.health(counter.answers()));
     }
 }

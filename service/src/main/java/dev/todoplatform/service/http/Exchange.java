@@ -1,6 +1,5 @@
 package dev.todoplatform.service.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -18,8 +17,9 @@ import org.eclipse.jetty.util.Callback;
 /** One request and its response: the few operations the routes need, with input limits enforced here. */
 public final class Exchange {
     public static final int MAX_BODY_BYTES = 16 * 1024;
-    public static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpField NOSNIFF = new HttpField("X-Content-Type-Options", "nosniff");
+    private static final byte[] UP = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DOWN = "{\"status\":\"DOWN\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final Request request;
     private final Response response;
@@ -133,10 +133,15 @@ public final class Exchange {
 
     public void json(int status, Object value) {
         try {
-            send(status, "application/json", JSON.writeValueAsBytes(value));
+            send(status, "application/json", Json.MAPPER.writeValueAsBytes(value));
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialise response", e);
         }
+    }
+
+    /** A health answer: 200 {"status":"UP"} or 503 {"status":"DOWN"}. */
+    public void health(boolean up) {
+        send(up ? 200 : 503, "application/json", up ? UP : DOWN);
     }
 
     public void noContent() {

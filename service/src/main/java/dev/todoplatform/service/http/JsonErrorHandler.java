@@ -30,7 +30,7 @@ final class JsonErrorHandler extends ErrorHandler {
     private static ByteBuffer body(int status) {
         String reason = HttpStatus.getMessage(status);
         try {
-            return ByteBuffer.wrap(Exchange.JSON.writeValueAsBytes(
+            return ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(
                     Map.of("error", reason == null ? "request failed" : reason.toLowerCase())));
         } catch (Exception e) {
             return ByteBuffer.wrap("{\"error\":\"request failed\"}".getBytes(StandardCharsets.UTF_8));
