@@ -62,8 +62,8 @@ public final class Bench {
                     Files.writeString(post, "wrk.method = \"POST\"\nwrk.body = '{\"name\":\"written by wrk\"}'\n"
                             + "wrk.headers[\"Content-Type\"] = \"application/json\"\n");
                     // Warm the JIT the way a running pod is warm, then measure.
-                    wrk(nginx.url() + "counter", 5, connections, null);
-                    wrk(nginx.url(), 5, connections, null);
+                    wrk(nginx.url() + "counter", 10, connections, null);
+                    wrk(nginx.url(), 10, connections, null);
                     report("GET /counter", wrk(nginx.url() + "counter", seconds, connections, null));
                     report("GET / (50 items)", wrk(nginx.url(), seconds, connections, null));
                     report("POST /api/todos", wrk(nginx.url() + "api/todos", seconds, connections, post));
