@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class WebServer {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     /** The listen backlog; the kernel caps it at net.core.somaxconn (4096 on current kernels). */
-    static final int ACCEPT_QUEUE = 1024;
+    private static final int ACCEPT_QUEUE = 1024;
 
     private final Settings.Http settings;
     private final Server server;
