@@ -19,6 +19,19 @@ public final class Migrations {
     private static final long CONNECT_BUDGET_MS = TimeUnit.SECONDS.toMillis(60);
     private static final String NO_HISTORY = "42P01";
 
+    /** Flyway versions compare part by part as numbers: 1.10 is newer than 1.9. */
+    static final Comparator<String> VERSIONS = (a, b) -> {
+        long[] x = parts(a);
+        long[] y = parts(b);
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int c = Long.compare(i < x.length ? x[i] : 0, i < y.length ? y[i] : 0);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    };
+
     private Migrations() {
     }
 
@@ -75,19 +88,6 @@ public final class Migrations {
             }
         }
     }
-
-    /** Flyway versions compare part by part as numbers: 1.10 is newer than 1.9. */
-    static final Comparator<String> VERSIONS = (a, b) -> {
-        long[] x = parts(a);
-        long[] y = parts(b);
-        for (int i = 0; i < Math.max(x.length, y.length); i++) {
-            int c = Long.compare(i < x.length ? x[i] : 0, i < y.length ? y[i] : 0);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return 0;
-    };
 
     private static long[] parts(String version) {
         return Arrays.stream(version.split("[._]")).mapToLong(Long::parseLong).toArray();
