@@ -127,10 +127,10 @@ public record StackConfig(
                 r.matching("namespace", r.string("namespace", "todo"), DNS_LABEL, "a DNS label (a-z, 0-9, -)"),
                 new Images(
                         r.image("images.service", images.path("service").asText("ghcr.io/todo-platform/service:1.0.0")),
-                        r.image("images.postgres", images.path("postgres").asText("ghcr.io/todo-platform/postgres-repmgr:15.10-5.3.3")),
+                        r.image("images.postgres", images.path("postgres").asText("ghcr.io/todo-platform/postgres-repmgr:15.20-5.3.3")),
                         r.image("images.pgpool", images.path("pgpool").asText("ghcr.io/todo-platform/pgpool:4.3.5")),
-                        r.image("images.redis", images.path("redis").asText("redis:7.0.15-bookworm")),
-                        r.image("images.nginx", images.path("nginx").asText("nginxinc/nginx-unprivileged:1.27.3-bookworm"))),
+                        r.image("images.redis", images.path("redis").asText("ghcr.io/todo-platform/redis:7.0.15")),
+                        r.image("images.nginx", images.path("nginx").asText("ghcr.io/todo-platform/nginx:1.22.1"))),
                 new Replicas(
                         r.integer("replicas.todo", replicas.path("todo"), 2, 1, 50),
                         r.integer("replicas.counter", replicas.path("counter"), 2, 1, 50),

@@ -9,15 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.yaml.snakeyaml.Yaml;
 
-/** Reads the real Pulumi.&lt;stack&gt;.yaml files and hands their settings over as the engine would. */
-final class StackFiles {
-    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+/**
+ * Reads the real Pulumi.&lt;stack&gt;.yaml files and hands their settings over as the engine would (the tests and
+ * {@link Render} run the program on them under mocks). The repository is {@code -Dtodo.repo}, or the parent of
+ * the working directory (a module's tests run in the module).
+ */
+public final class StackFiles {
+    static final Path ROOT = Path.of(System.getProperty("todo.repo", "..")).toAbsolutePath().normalize();
 
     private StackFiles() {
     }
 
     /** "project:key" to string: scalars as text, lists and objects as JSON (what PULUMI_CONFIG carries). */
-    static Map<String, String> raw(String stack) {
+    public static Map<String, String> raw(String stack) {
         try (Reader reader = Files.newBufferedReader(ROOT.resolve("Pulumi." + stack + ".yaml"))) {
             Map<String, Object> file = new Yaml().load(reader);
             @SuppressWarnings("unchecked")
@@ -34,7 +38,7 @@ final class StackFiles {
         }
     }
 
-    static StackConfig config(String stack) {
+    public static StackConfig config(String stack) {
         return StackConfig.parse(stack, raw(stack));
     }
 }

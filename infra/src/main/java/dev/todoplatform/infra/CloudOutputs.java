@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the clouds would compute for a resource (its outputs beyond the inputs), for the mocks. */
+/** What the clouds would compute for a resource (its outputs beyond the inputs), for the mocks ({@link Render}). */
 final class CloudOutputs {
     static final String GKE_ENDPOINT = "34.77.0.10";
     static final String EKS_ENDPOINT = "https://ABC123.gr7.eu-west-1.eks.amazonaws.com";

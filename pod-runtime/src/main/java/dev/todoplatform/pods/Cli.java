@@ -1,0 +1,86 @@
+package dev.todoplatform.pods;
+
+import dev.todoplatform.infra.ConfigError;
+import dev.todoplatform.infra.Render;
+import dev.todoplatform.infra.StackFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * scripts/local: a stack's rendered objects on the pod runtime.
+ * <pre>
+ *   up STACK [--port N]    render, create everything, print the URL, then keep the pods as their specs say
+ *                          (this process is the controller and the kubelet; it runs until `down`)
+ *   status STACK           pods with readiness and restarts
+ *   down STACK [--wipe]    remove the stack's containers; --wipe: its volumes too
+ * </pre>
+ */
+public final class Cli {
+    private Cli() {
+    }
+
+    static Path stateRoot() {
+        return Path.of(System.getProperty("todo.state", "/var/tmp/todo-platform/stacks"));
+    }
+
+    static Path repo() {
+        return Path.of(System.getProperty("todo.repo", ".")).toAbsolutePath().normalize();
+    }
+
+    /** The stack's objects, as the Pulumi program creates them (the program runs under the SDK's mocks). */
+    public static List<Map<String, Object>> render(String stack) {
+        return Render.run(StackFiles.config(stack)).objects();
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: up STACK [--port N] | status STACK | down STACK [--wipe]");
+            System.exit(2);
+        }
+        String stack = args[1];
+        Path status = stateRoot().resolve(stack).resolve("status.txt");
+        try {
+            switch (args[0]) {
+                case "up" -> up(stack, args.length > 3 && args[2].equals("--port") ? Integer.parseInt(args[3]) : 8080, status);
+                case "status" -> System.out.print(Files.exists(status) ? Files.readString(status) : "stack " + stack + " is not running\n");
+                case "down" -> {
+                    Cluster.down(stack, args.length > 2 && args[2].equals("--wipe"));
+                    Files.deleteIfExists(status);
+                }
+                default -> {
+                    System.err.println("unknown command " + args[0]);
+                    System.exit(2);
+                }
+            }
+        } catch (ConfigError | IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void up(String stack, int port, Path status) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Cluster cluster = Cluster.load(stack, render(stack), new Cluster.Options(stateRoot(), repo(), port, false));
+        cluster.apply();
+        System.out.printf("pods: %s %d/%d ready in %.1f s%n", stack, cluster.readyPods(), cluster.servingPods(),
+                (System.nanoTime() - start) / 1e9);
+        System.out.println("stack " + stack + " is up: " + cluster.url());
+        System.out.flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        while (!stop.await(2, TimeUnit.SECONDS)) {
+            Files.writeString(status, "stack " + stack + ": " + cluster.url() + "\n" + cluster.status());
+        }
+    }
+
+    static Duration seconds(long s) {
+        return Duration.ofSeconds(s);
+    }
+}
