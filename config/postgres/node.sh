@@ -66,13 +66,14 @@ my_timeline() {
   "$PG_BINDIR/pg_controldata" "$PGDATA" | awk -F: '/Latest checkpoint.s TimeLineID/ {gsub(/ /, "", $2); print $2}'
 }
 
-# The highest timeline any reachable peer has reached (0 if none answers).
+# The highest timeline of the peers; fails unless every peer answers (an unreachable peer may be a newer
+# primary: it never counts as "behind").
 peers_timeline() {
   local peer tl max=0
   for peer in $PEERS; do
     [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
-    tl=$(sql_at "${peer%:*}" "${peer##*:}" 'SELECT timeline_id FROM pg_control_checkpoint()') || continue
-    [ -n "$tl" ] && [ "$tl" -gt "$max" ] && max=$tl
+    tl=$(sql_at "${peer%:*}" "${peer##*:}" 'SELECT timeline_id FROM pg_control_checkpoint()') && [ -n "$tl" ] || return 1
+    [ "$tl" -gt "$max" ] && max=$tl
   done
   echo "$max"
 }
@@ -138,12 +139,30 @@ run_postgres() {
       rejoin "$primary" || { log "rewind failed: cloning afresh"; clone_from "$primary"; }
     fi
   elif [ ! -f "$PGDATA/standby.signal" ]; then
-    # No primary anywhere and this node was one: it may start as primary only if no peer has moved on to
-    # a later timeline (then a standby was promoted after this node died, and its data is newer).
-    local mine theirs
-    until mine=$(my_timeline); theirs=$(peers_timeline); [ "$theirs" -le "$mine" ]; do
-      log "a peer is on timeline $theirs, this node on $mine: waiting for the newer primary"; sleep 2
-      if primary=$(find_primary); then rejoin "$primary" || clone_from "$primary"; break; fi
+    # A former primary: its container crashed and kubelet restarted it at once, or its pod came back. The
+    # standbys' repmgrd may be promoting one of them right now, so it must not simply start as primary (that
+    # is how two primaries happen). It waits until a promotion has had every chance to happen
+    # (FENCE_SECONDS, well over repmgrd's few seconds to notice and promote): if a peer is primary by then it
+    # rejoins it as a standby; it starts as primary only when every peer answers, none is primary and none
+    # is on a later timeline.
+    local mine theirs deadline=$(( $(date +%s) + ${FENCE_SECONDS:-10} ))
+    mine=$(my_timeline)
+    while true; do
+      if primary=$(find_primary); then
+        rejoin "$primary" || { log "rewind failed: cloning afresh"; clone_from "$primary"; }
+        break
+      fi
+      if theirs=$(peers_timeline); then
+        if [ "$theirs" -gt "$mine" ]; then
+          log "a peer is on timeline $theirs, this node on $mine: waiting for the newer primary"
+        elif [ "$(date +%s)" -ge "$deadline" ]; then
+          log "no peer was promoted and none is ahead: resuming as primary"
+          break
+        fi
+      else
+        log "not every peer answers: waiting (an unreachable peer may be the new primary)"
+      fi
+      sleep 1
     done
   fi
   log "starting postgres"

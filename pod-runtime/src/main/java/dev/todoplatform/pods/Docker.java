@@ -12,12 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The container engine, through its command line client: every call has a deadline and says why it failed. */
-final class Docker {
+public final class Docker {
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
     /** What one call printed and how it ended; exit code -1 when it ran past its deadline and was killed. */
-    record Result(int exit, String out, String err) {
-        boolean ok() {
+    public record Result(int exit, String out, String err) {
+        public boolean ok() {
             return exit == 0;
         }
     }

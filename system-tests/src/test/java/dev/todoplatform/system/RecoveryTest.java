@@ -3,12 +3,11 @@ package dev.todoplatform.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.todoplatform.local.LocalStack;
-import dev.todoplatform.local.Poll;
-import dev.todoplatform.local.PostgresNode;
-import dev.todoplatform.local.RunAs;
-import dev.todoplatform.local.ServiceInstance;
-import java.nio.file.Path;
+import dev.todoplatform.pods.Poll;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,36 +15,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-/** Faults other than a dead primary, each on the running local stack, each with its figures on one line. */
+/** Faults other than a dead primary, each on the prod stack's pods, each with its figures on one line. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RecoveryTest {
     private static final Pattern HITS = Pattern.compile("Holla! we have hit (\\d+) times");
-    private static LocalStack stack;
+    private static PodStack stack;
     private static Client client;
 
     @BeforeAll
     static void start() {
-        stack = LocalStack.start(Path.of(".."), RunAs.tempDir("recovery"), LocalStack.Options.PROD);
-        client = new Client(stack.url());
+        stack = PodStack.of("prod");
+        client = new Client(stack.url);
     }
 
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
+    private static String aStandby() {
+        String primary = stack.primary();
+        return stack.postgresPods().stream().filter(n -> !n.equals(primary)).findFirst().orElseThrow();
     }
 
-    private static PostgresNode aStandby() {
-        PostgresNode primary = stack.primary();
-        return stack.nodes().stream().filter(n -> n != primary).findFirst().orElseThrow();
+    /** Waits until the node is back: ready, caught up, attached to every PgPool. */
+    private static void awaitBack(String node) {
+        Poll.until(Duration.ofMinutes(2), node + " ready", () -> stack.ready(node));
+        String primary = stack.primary();
+        Poll.until(Duration.ofSeconds(30), node + " caught up", () -> stack.caughtUp(node, primary));
+        Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> stack.attached(node));
     }
 
     @Test
@@ -55,14 +54,14 @@ class RecoveryTest {
         System.out.printf("read-your-writes: 1000 cycles, misses %d (all standbys up)%n", misses);
         assertEquals(0, misses);
 
-        PostgresNode standby = aStandby();
-        standby.crash();
+        // A standby crashes (its postgres container killed; the runtime restarts it) during the next cycles.
+        String standby = aStandby();
+        stack.cluster.kill(standby, "postgres");
         int missesDegraded = readYourWrites(1000);
-        System.out.printf("read-your-writes: 1000 cycles, misses %d (%s down)%n", missesDegraded, standby.name());
+        System.out.printf("read-your-writes: 1000 cycles, misses %d (%s killed and restarted during them)%n",
+                missesDegraded, standby);
         assertEquals(0, missesDegraded);
-        standby.start();
-        standby.awaitReady(Duration.ofMinutes(2));
-        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> stack.attached(standby));
+        awaitBack(standby);
     }
 
     /** POST, then a separate GET (a new request: maybe another instance, another connection, another node). */
@@ -84,25 +83,24 @@ class RecoveryTest {
     @Test
     @Order(2)
     void aStandbyDiesAndClientsSeeNoError() throws Exception {
-        PostgresNode standby = aStandby();
+        String standby = aStandby();
         long requests;
         List<String> failures;
         try (Load load = new Load(client, 2)) {
             Poll.until(Duration.ofSeconds(20), "load flowing", () -> load.requests.get() > 500);
-            standby.crash();
+            stack.cluster.kill(standby, "postgres");
             long after = load.requests.get();
             Poll.until(Duration.ofSeconds(60), "load continues", () -> load.requests.get() > after + 2000);
-            standby.start();
-            standby.awaitReady(Duration.ofMinutes(2));
+            Poll.until(Duration.ofMinutes(2), standby + " ready", () -> stack.ready(standby));
             long back = load.requests.get();
             Poll.until(Duration.ofSeconds(60), "load continues", () -> load.requests.get() > back + 1000);
             load.close();
             requests = load.requests.get();
             failures = new ArrayList<>(load.failures);
         }
-        System.out.printf("standby killed: %s, requests %d, failed %d%n", standby.name(), requests, failures.size());
+        System.out.printf("standby killed: %s, requests %d, failed %d%n", standby, requests, failures.size());
         assertEquals(List.of(), failures.stream().distinct().limit(5).toList());
-        Poll.until(Duration.ofSeconds(30), "pgpool attached " + standby.name(), () -> stack.attached(standby));
+        awaitBack(standby);
     }
 
     @Test
@@ -124,13 +122,14 @@ class RecoveryTest {
             hitters.add(thread);
         }
         Poll.until(Duration.ofSeconds(20), "hits flowing", () -> highestAcknowledged.get() > 1000);
-        stack.redis().process().kill();
+        stack.cluster.kill("redis-0", "redis"); // SIGKILL; the runtime restarts it, on the same volume
         long acknowledgedBeforeCrash = highestAcknowledged.get();
         running.set(false);
         for (Thread t : hitters) {
             t.join(30_000);
         }
-        stack.redis().start();
+        Poll.until(Duration.ofMinutes(1), "redis ready", () -> stack.ready("redis-0"));
+        Poll.until(Duration.ofSeconds(30), "the counter answers", () -> client.get("/counter/health").status() == 200);
         Client.Reply next = client.get("/counter");
         assertEquals(200, next.status(), next.body());
         long resumed = hits(next.body());
@@ -144,15 +143,16 @@ class RecoveryTest {
     @Test
     @Order(4)
     void rollingRestartOfEveryServiceInstanceUnderLoadFailsNoRequest() throws Exception {
-        List<ServiceInstance> instances = new ArrayList<>(stack.todos());
-        instances.addAll(stack.counters());
+        List<String> deployments = List.of("todo", "counter");
         long requests;
         List<String> failures;
+        int replaced = 0;
         try (Load load = new Load(client, 2)) {
             Poll.until(Duration.ofSeconds(20), "load flowing", () -> load.requests.get() > 500);
-            for (ServiceInstance instance : instances) {
-                instance.close();                       // SIGTERM: readiness off, drain, exit
-                instance.start().awaitReady(Duration.ofSeconds(60));
+            for (String deployment : deployments) {
+                replaced += stack.cluster.podsOf("Deployment", deployment).size();
+                // kubectl rollout restart: new pods (maxSurge 1, maxUnavailable 0); old ones drain on SIGTERM.
+                stack.cluster.rolloutRestart(deployment, Duration.ofMinutes(5));
                 long now = load.requests.get();
                 Poll.until(Duration.ofSeconds(30), "load continues", () -> load.requests.get() > now + 200);
             }
@@ -160,7 +160,7 @@ class RecoveryTest {
             requests = load.requests.get();
             failures = new ArrayList<>(load.failures);
         }
-        System.out.printf("rolling restart: %d instances, requests %d, failed %d%n", instances.size(), requests,
+        System.out.printf("rolling restart: %d pods replaced, requests %d, failed %d%n", replaced, requests,
                 failures.size());
         assertEquals(List.of(), failures.stream().distinct().limit(5).toList());
     }
@@ -169,18 +169,20 @@ class RecoveryTest {
     @Order(5)
     void hostileInputThroughTheFrontDoorGets4xxAndChangesNothing() throws Exception {
         String before = client.get("/api/todos?limit=1000").body();
-        List<HostileRequests.Result> results = HostileRequests.sendAll(stack.url());
+        List<HostileRequests.Result> results = HostileRequests.sendAll(stack.url);
         long rejected = results.stream().filter(r -> r.status() >= 400 && r.status() < 500).count();
         System.out.printf("front door: %d hostile requests, %d answered 4xx%n", results.size(), rejected);
         assertTrue(results.size() >= 50, "at least 50 cases");
         assertEquals(List.of(), results.stream().filter(r -> r.status() < 400 || r.status() >= 500)
                 .map(r -> r.name() + " answered " + r.status()).toList());
         assertEquals(before, client.get("/api/todos?limit=1000").body(), "data unchanged");
-        for (ServiceInstance instance : stack.todos()) {
-            assertEquals(200, instance.status("/readyz"));
-        }
-        for (ServiceInstance instance : stack.counters()) {
-            assertEquals(200, instance.status("/readyz"));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        for (String deployment : List.of("todo", "counter")) {
+            for (String pod : stack.cluster.podsOf("Deployment", deployment)) {
+                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://" + stack.cluster.podIp(pod)
+                        + ":8080/readyz")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                assertEquals(200, ready.statusCode(), pod + " still ready");
+            }
         }
     }
 

@@ -1,0 +1,126 @@
+package dev.todoplatform.system;
+
+import dev.todoplatform.pods.Cli;
+import dev.todoplatform.pods.Cluster;
+import dev.todoplatform.pods.Poll;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A stack of this repository (its real Pulumi.&lt;stack&gt;.yaml, rendered by the program itself) running as pods
+ * on the pod runtime, with what the fault tests ask of PostgreSQL and PgPool, asked the way an operator would:
+ * `kubectl exec` into the containers. One per stack per test run, removed (volumes too) when the run ends.
+ */
+final class PodStack {
+    static final Duration READY = Duration.ofMinutes(5);
+    private static final ConcurrentHashMap<String, PodStack> RUNNING = new ConcurrentHashMap<>();
+
+    final String stack;
+    final Cluster cluster;
+    final String url;
+
+    private PodStack(String stack, Cluster cluster) {
+        this.stack = stack;
+        this.cluster = cluster;
+        this.url = cluster.url();
+    }
+
+    /** The stack, brought up on first use (and printed as `pods: STACK ready/total ready in S s`). */
+    static PodStack of(String stack) {
+        return RUNNING.computeIfAbsent(stack, PodStack::start);
+    }
+
+    private static PodStack start(String stack) {
+        long start = System.nanoTime();
+        Cluster cluster = Cluster.load(stack, Cli.render(stack),
+                new Cluster.Options(Path.of("/var/tmp/todo-platform/test-stacks"), Path.of(".."), 0, false));
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
+        cluster.apply();
+        System.out.printf("pods: %s %d/%d ready in %.1f s%n", stack, cluster.readyPods(), cluster.servingPods(),
+                (System.nanoTime() - start) / 1e9);
+        return new PodStack(stack, cluster);
+    }
+
+    /** Stops a stack now (its volumes too). */
+    static void stop(String stack) {
+        PodStack s = RUNNING.remove(stack);
+        if (s != null) {
+            s.cluster.close();
+        }
+    }
+
+    List<String> postgresPods() {
+        return cluster.podsOf("StatefulSet", "postgres");
+    }
+
+    /** One value (or rows, one a line) from psql in a postgres container, over its local socket. */
+    String sql(String pod, String database, String query) {
+        var r = cluster.exec(pod, "postgres", Duration.ofSeconds(10), "psql", "-h", "/var/run/postgresql", "-U",
+                "postgres", "-d", database, "-XAtq", "-c", query);
+        if (!r.ok()) {
+            throw new IllegalStateException(pod + ": " + query + ": " + r.err().strip());
+        }
+        return r.out().strip();
+    }
+
+    /** Every node that answers as a primary (not in recovery) right now. */
+    List<String> primaries() {
+        return postgresPods().stream().filter(p -> {
+            try {
+                return sql(p, "postgres", "SELECT pg_is_in_recovery()").equals("f");
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    /** The one primary, waiting for there to be exactly one. */
+    String primary() {
+        String[] found = new String[1];
+        Poll.until(Duration.ofSeconds(60), "exactly one primary", () -> {
+            List<String> p = primaries();
+            found[0] = p.size() == 1 ? p.get(0) : null;
+            return found[0] != null;
+        });
+        return found[0];
+    }
+
+    Set<Long> ids(String pod) {
+        String rows = sql(pod, "todo", "SELECT id FROM todos");
+        Set<Long> ids = new HashSet<>();
+        Arrays.stream(rows.split("\n")).filter(s -> !s.isBlank()).forEach(s -> ids.add(Long.parseLong(s)));
+        return ids;
+    }
+
+    /** The standby has replayed everything the primary has written. */
+    boolean caughtUp(String standby, String primary) {
+        try {
+            String written = sql(primary, "postgres", "SELECT pg_current_wal_lsn()");
+            return sql(standby, "postgres", "SELECT pg_last_wal_replay_lsn() >= '" + written + "'::pg_lsn").equals("t");
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Every PgPool pod has the node attached (status up), as `SHOW POOL_NODES` through it says. */
+    boolean attached(String node) {
+        for (String pgpool : cluster.podsOf("Deployment", "pgpool")) {
+            var r = cluster.exec(pgpool, "pgpool", Duration.ofSeconds(10), "sh", "-c",
+                    "PGPASSWORD=\"$CHECK_PASSWORD\" psql -h 127.0.0.1 -p \"$PORT\" -U \"$CHECK_USER\" -d postgres -XAt -F ' ' -c 'SHOW POOL_NODES'");
+            boolean up = r.ok() && r.out().lines().anyMatch(l -> l.contains(node + ".") && l.contains(" up "));
+            if (!up) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean ready(String pod) {
+        return cluster.ready(pod);
+    }
+}
