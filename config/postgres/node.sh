@@ -8,6 +8,7 @@
 #                      - a standby:                           follow whichever node is primary now
 #   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts
 #   node.sh promote    repmgrd's promote_command: promote this standby, then point the other standbys at it
+#   node.sh follow ID  repmgrd's follow_command: stream from node ID (SQL only: runs without the data directory)
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
 #   node.sh repmgrd-alive   liveness of the repmgrd container: its repmgrd process is running
 #
@@ -99,11 +100,19 @@ SQL
   "$PG_BINDIR/pg_ctl" -D "$PGDATA" -w -t 60 -m fast stop >/dev/null
 }
 
+# repmgr's node id of a peer (host:port): its pod name's number + 1, as NODE_ID is derived.
+node_id_of() {
+  local name=${1%%.*}
+  echo $(( ${name##*[!0-9]} + 1 ))
+}
+
 clone_from() { # host:port
   log "cloning ${1} and following it"
-  # Retried: the primary may not be registered with repmgr yet (its repmgrd side registers it).
+  # Retried: the primary may not be registered with repmgr yet (its repmgrd side registers it). The upstream is
+  # named: repmgr's metadata may still call the old primary (maybe this very node) the primary.
   until rm -rf "${PGDATA:?}"/* 2>/dev/null; "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" \
-      -U repmgr -d repmgr standby clone --force --fast-checkpoint --log-level=WARNING; do
+      -U repmgr -d repmgr standby clone --force --fast-checkpoint --upstream-node-id="$(node_id_of "$1")" \
+      --log-level=WARNING; do
     log "clone of $1 failed: retrying"; sleep 2
   done
 }
@@ -111,7 +120,7 @@ clone_from() { # host:port
 # Points an existing standby (or a rewound old primary) at the current primary.
 follow() { # host:port
   "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr \
-    standby clone --replication-conf-only --force --log-level=WARNING
+    standby clone --replication-conf-only --force --upstream-node-id="$(node_id_of "$1")" --log-level=WARNING
 }
 
 rejoin() { # host:port
@@ -126,6 +135,10 @@ rejoin() { # host:port
 run_postgres() {
   render
   mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  # The volume is this pod's alone and this container is new, so a postmaster.pid found now was left by a
+  # postmaster that died with the container before this one. Left in place it names PID 1, which in this PID
+  # namespace is this script: pg_rewind's single-user recovery would take it for a running server and fail.
+  rm -f "$PGDATA/postmaster.pid"
   local primary
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
     until primary=$(find_primary) || [ "$NODE_ID" = 1 ]; do
@@ -219,6 +232,20 @@ promote() {
   wait
 }
 
+# repmgrd's follow_command: stream from node ID from now on. It runs in the repmgrd container, which has
+# neither the data directory nor the postmaster's PID namespace, so it does what `repmgr standby follow`
+# does on PostgreSQL 13+ through SQL only: primary_conninfo, a reload (the standby follows the new timeline
+# by itself), and the node's repmgr record with its new upstream.
+follow_node() { # node id
+  local peer
+  peer=$(printf '%s\n' $PEERS | sed -n "${1}p")
+  [ -n "$peer" ] || { log "follow: no node $1 among the peers"; return 1; }
+  local_sql "ALTER SYSTEM SET primary_conninfo = 'host=${peer%:*} port=${peer##*:} user=repmgr application_name=$NODE_NAME connect_timeout=2'" >/dev/null
+  local_sql "SELECT pg_reload_conf()" >/dev/null
+  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --upstream-node-id="$1" --log-level=WARNING
+  log "now following node $1 ($peer)"
+}
+
 repoint() { # host:port of a standby: stream from this node from now on
   local conninfo
   conninfo=$(psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
@@ -245,7 +272,8 @@ case "${1:-}" in
   postgres) run_postgres ;;
   repmgrd) run_repmgrd ;;
   promote) promote ;;
+  follow) follow_node "${2:?node id}" ;;
   ready) ready ;;
   repmgrd-alive) pid=$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" ;;
-  *) echo "usage: node.sh postgres|repmgrd|promote|ready|repmgrd-alive" >&2; exit 2 ;;
+  *) echo "usage: node.sh postgres|repmgrd|promote|follow ID|ready|repmgrd-alive" >&2; exit 2 ;;
 esac

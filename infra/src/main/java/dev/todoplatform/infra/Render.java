@@ -142,8 +142,17 @@ public final class Render {
     private Render() {
     }
 
-    /** Runs the program for {@code config} and records every resource; throws if the program failed. */
+    /** Runs the program for {@code config} with freshly generated passwords; throws if the program failed. */
     public static Result run(StackConfig config) {
+        return run(config, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /**
+     * Runs the program; {@code passwords} holds the generated passwords by resource name, as Pulumi's state
+     * does: a name it already holds keeps its value (a stack whose volumes outlive a run keeps its passwords),
+     * a new one is generated and added.
+     */
+    public static Result run(StackConfig config, Map<String, String> passwords) {
         ConcurrentLinkedQueue<Res> seen = new ConcurrentLinkedQueue<>();
         Set<String> generated = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Mocks mocks = args -> {
@@ -151,7 +160,7 @@ public final class Render {
             seen.add(new Res(args.type, args.name, inputs, args.provider));
             Map<String, Object> state = new LinkedHashMap<>(inputs);
             if (args.type.equals(RandomPassword.TYPE)) {
-                String password = password(((Number) inputs.get("length")).intValue());
+                String password = passwords.computeIfAbsent(args.name, n -> password(((Number) inputs.get("length")).intValue()));
                 generated.add(password);
                 state.put("result", password);
             }

@@ -4,6 +4,10 @@ import dev.todoplatform.infra.ConfigError;
 import dev.todoplatform.infra.Render;
 import dev.todoplatform.infra.StackFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +37,33 @@ public final class Cli {
         return Path.of(System.getProperty("todo.repo", ".")).toAbsolutePath().normalize();
     }
 
-    /** The stack's objects, as the Pulumi program creates them (the program runs under the SDK's mocks). */
-    public static List<Map<String, Object>> render(String stack) {
-        return Render.run(StackFiles.config(stack)).objects();
+    /**
+     * The stack's objects, as the Pulumi program creates them (the program runs under the SDK's mocks). The
+     * generated passwords are kept in {@code stateRoot/STACK/passwords} (what Pulumi's state does for a real
+     * stack), so a stack whose volumes outlive a run keeps the passwords its data was made with.
+     */
+    public static List<Map<String, Object>> render(String stack, Path stateRoot) {
+        Path file = stateRoot.resolve(stack).resolve("passwords");
+        try {
+            Properties stored = new Properties();
+            if (Files.exists(file)) {
+                try (var in = Files.newBufferedReader(file)) {
+                    stored.load(in);
+                }
+            }
+            Map<String, String> passwords = new ConcurrentHashMap<>();
+            stored.forEach((k, v) -> passwords.put((String) k, (String) v));
+            List<Map<String, Object>> objects = Render.run(StackFiles.config(stack), passwords).objects();
+            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(Modes.of(0700)));
+            stored.putAll(passwords);
+            try (var out = Files.newBufferedWriter(file)) {
+                stored.store(out, "generated passwords of stack " + stack + " (removed with down --wipe)");
+            }
+            Files.setPosixFilePermissions(file, Modes.of(0600));
+            return objects;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -50,8 +78,12 @@ public final class Cli {
                 case "up" -> up(stack, args.length > 3 && args[2].equals("--port") ? Integer.parseInt(args[3]) : 8080, status);
                 case "status" -> System.out.print(Files.exists(status) ? Files.readString(status) : "stack " + stack + " is not running\n");
                 case "down" -> {
-                    Cluster.down(stack, args.length > 2 && args[2].equals("--wipe"));
+                    boolean wipe = args.length > 2 && args[2].equals("--wipe");
+                    Cluster.down(stack, wipe);
                     Files.deleteIfExists(status);
+                    if (wipe) {
+                        Files.deleteIfExists(stateRoot().resolve(stack).resolve("passwords"));
+                    }
                 }
                 default -> {
                     System.err.println("unknown command " + args[0]);
@@ -67,7 +99,7 @@ public final class Cli {
 
     private static void up(String stack, int port, Path status) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        Cluster cluster = Cluster.load(stack, render(stack), new Cluster.Options(stateRoot(), repo(), port, false));
+        Cluster cluster = Cluster.load(stack, render(stack, stateRoot()), new Cluster.Options(stateRoot(), repo(), port, false));
         cluster.apply();
         System.out.printf("pods: %s %d/%d ready in %.1f s%n", stack, cluster.readyPods(), cluster.servingPods(),
                 (System.nanoTime() - start) / 1e9);

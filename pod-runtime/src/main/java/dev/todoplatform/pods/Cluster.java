@@ -256,6 +256,10 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    boolean closed() {
+        return closed;
+    }
+
     void reconcileSoon(Workload w) {
         Threads.IO.execute(() -> {
             try {
@@ -606,6 +610,8 @@ public final class Cluster implements AutoCloseable {
             ticker.cancel(false);
         }
         endpoints.shutdownNow();
+        // Twice: a container restart already under way when closing began may still create one.
+        down(stack, wipe);
         down(stack, wipe);
         pods.clear();
     }

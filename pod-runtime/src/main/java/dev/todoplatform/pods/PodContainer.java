@@ -98,7 +98,7 @@ final class PodContainer {
     private void create() {
         int gen;
         synchronized (lock) {
-            if (stopping || pod.deleting()) {
+            if (stopping || pod.deleting() || pod.cluster.closed()) {
                 return;
             }
             gen = ++generation;

@@ -1,6 +1,7 @@
 package dev.todoplatform.system;
 
-import dev.todoplatform.pods.Cli;
+import dev.todoplatform.infra.Render;
+import dev.todoplatform.infra.StackFiles;
 import dev.todoplatform.pods.Cluster;
 import dev.todoplatform.pods.Poll;
 import java.nio.file.Path;
@@ -36,8 +37,9 @@ final class PodStack {
     }
 
     private static PodStack start(String stack) {
+        Cluster.down(stack, true); // whatever an interrupted earlier run left behind
         long start = System.nanoTime();
-        Cluster cluster = Cluster.load(stack, Cli.render(stack),
+        Cluster cluster = Cluster.load(stack, Render.run(StackFiles.config(stack)).objects(),
                 new Cluster.Options(Path.of("/var/tmp/todo-platform/test-stacks"), Path.of(".."), 0, false));
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         cluster.apply();
