@@ -107,9 +107,9 @@ public final class Cli {
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        while (!stop.await(2, TimeUnit.SECONDS)) {
+        do {
             Files.writeString(status, "stack " + stack + ": " + cluster.url() + "\n" + cluster.status());
-        }
+        } while (!stop.await(2, TimeUnit.SECONDS));
     }
 
     static Duration seconds(long s) {

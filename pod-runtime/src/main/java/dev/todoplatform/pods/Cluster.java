@@ -102,6 +102,7 @@ public final class Cluster implements AutoCloseable {
                     case "ServiceAccount" -> f.accept("automountServiceAccountToken", "no API server, so no token to mount");
                     case "PodDisruptionBudget" -> f.accept("spec", "no node drains on one machine; rollouts follow maxUnavailable");
                     case "NetworkPolicy" -> f.accept("spec", "not enforced by this runtime (README: what the runtime does not do)");
+                    case "StorageClass" -> f.acceptRest("one volume driver here: every class is an engine volume");
                     case "Service" -> service(name, f.obj("spec"));
                     case "StatefulSet" -> workloads.add(statefulSet(name, f.obj("spec")));
                     case "Deployment" -> workloads.add(deployment(name, f.obj("spec")));
@@ -187,6 +188,9 @@ public final class Cluster implements AutoCloseable {
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("template", templateFields.raw("spec"));
         PodSpec template = PodSpec.parse(templateFields, List.of());
+        if (!template.restartPolicy().equals("Always")) {
+            throw new IllegalArgumentException("a Deployment's restartPolicy must be Always");
+        }
         return new DeploymentController(this, name, selector, spec.integer("replicas", 1), surge, unavailable, template,
                 hash(String.valueOf(raw)));
     }

@@ -83,6 +83,11 @@ final class Fields {
         read.add(key);
     }
 
+    /** Every field not read yet, deliberately without effect here (see {@link #accept}). */
+    void acceptRest(String why) {
+        read.addAll(map.keySet());
+    }
+
     @SuppressWarnings("unchecked")
     Fields obj(String key) {
         Fields child = new Fields(where(key), (Map<String, Object>) raw(key));

@@ -1,9 +1,9 @@
 package dev.todoplatform.service;
 
-import dev.todoplatform.local.Ports;
-import dev.todoplatform.local.PostgresServer;
-import dev.todoplatform.local.RedisServer;
-import dev.todoplatform.local.RunAs;
+import dev.todoplatform.daemons.Ports;
+import dev.todoplatform.daemons.PostgresServer;
+import dev.todoplatform.daemons.RedisServer;
+import dev.todoplatform.daemons.RunAs;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;

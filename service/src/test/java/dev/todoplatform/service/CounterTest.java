@@ -3,10 +3,10 @@ package dev.todoplatform.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.todoplatform.local.Poll;
-import dev.todoplatform.local.Ports;
-import dev.todoplatform.local.RedisServer;
-import dev.todoplatform.local.RunAs;
+import dev.todoplatform.daemons.Poll;
+import dev.todoplatform.daemons.Ports;
+import dev.todoplatform.daemons.RedisServer;
+import dev.todoplatform.daemons.RunAs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

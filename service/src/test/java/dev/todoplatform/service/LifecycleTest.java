@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.todoplatform.local.Poll;
-import dev.todoplatform.local.Ports;
-import dev.todoplatform.local.PostgresServer;
-import dev.todoplatform.local.RunAs;
+import dev.todoplatform.daemons.Poll;
+import dev.todoplatform.daemons.Ports;
+import dev.todoplatform.daemons.PostgresServer;
+import dev.todoplatform.daemons.RunAs;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

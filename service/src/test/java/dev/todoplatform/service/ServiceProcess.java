@@ -1,8 +1,8 @@
 package dev.todoplatform.service;
 
-import dev.todoplatform.local.ManagedProcess;
-import dev.todoplatform.local.Poll;
-import dev.todoplatform.local.Ports;
+import dev.todoplatform.daemons.ManagedProcess;
+import dev.todoplatform.daemons.Poll;
+import dev.todoplatform.daemons.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package dev.todoplatform.local;
+package dev.todoplatform.daemons;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

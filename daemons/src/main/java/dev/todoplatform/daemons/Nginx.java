@@ -1,4 +1,4 @@
-package dev.todoplatform.local;
+package dev.todoplatform.daemons;
 
 import dev.todoplatform.config.ConfigFile;
 import dev.todoplatform.config.Topology;

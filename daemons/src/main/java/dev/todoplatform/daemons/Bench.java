@@ -1,4 +1,4 @@
-package dev.todoplatform.local;
+package dev.todoplatform.daemons;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +22,12 @@ public final class Bench {
     private static final Pattern ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)|Socket errors: (.*)");
 
     private Bench() {
+    }
+
+    /** scripts/bench-service. */
+    public static void main(String[] args) throws Exception {
+        run(Path.of(System.getProperty("todo.repo", ".")).toAbsolutePath().normalize());
+        System.exit(0);
     }
 
     public static void run(Path repo) throws Exception {

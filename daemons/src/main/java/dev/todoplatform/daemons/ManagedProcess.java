@@ -1,4 +1,4 @@
-package dev.todoplatform.local;
+package dev.todoplatform.daemons;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.todoplatform.local;
+package dev.todoplatform.daemons;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
