@@ -589,22 +589,29 @@ public final class Cluster implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("no " + kind + " " + name));
     }
 
-    /** Removes every container of the stack (and its network); {@code wipe}: its volumes too. */
+    /**
+     * Removes every container of the stack (and its network); {@code wipe}: its volumes too. Fails if anything
+     * stays: a later run must never find a volume of this one (a node would start on another cluster's data).
+     */
     public static void down(String stack, boolean wipe) {
-        String ids = Docker.run("ps", "-aq", "--filter", "label=" + STACK_LABEL + "=" + stack);
-        if (!ids.isBlank()) {
-            List<String> rm = new ArrayList<>(List.of("rm", "-f"));
-            rm.addAll(ids.lines().toList());
-            Docker.call(Docker.DEFAULT_TIMEOUT, rm);
-        }
-        Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", "tp-" + stack);
-        String volumes = Docker.run("volume", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack);
-        for (String v : volumes.lines().toList()) {
-            boolean claim = Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + CLAIM_LABEL + "\"}}", v).equals("true");
-            if (wipe || !claim) {
-                Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "rm", "-f", v);
+        Poll.until(Duration.ofSeconds(60), "stack " + stack + " removed", () -> {
+            String ids = Docker.run("ps", "-aq", "--filter", "label=" + STACK_LABEL + "=" + stack);
+            if (!ids.isBlank()) {
+                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(ids.lines().toList());
+                Docker.call(Docker.DEFAULT_TIMEOUT, rm);
             }
-        }
+            Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", "tp-" + stack);
+            boolean left = false;
+            String volumes = Docker.run("volume", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack);
+            for (String v : volumes.lines().toList()) {
+                boolean claim = Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + CLAIM_LABEL + "\"}}", v).equals("true");
+                if (wipe || !claim) {
+                    left |= !Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "rm", "-f", v).ok();
+                }
+            }
+            return ids.isBlank() && !left;
+        });
     }
 
     /** Stops everything this runtime started for the stack; {@code wipe}: the volumes go too. */
@@ -614,9 +621,7 @@ public final class Cluster implements AutoCloseable {
             ticker.cancel(false);
         }
         endpoints.shutdownNow();
-        // Twice: a container restart already under way when closing began may still create one.
-        down(stack, wipe);
-        down(stack, wipe);
+        down(stack, wipe); // until nothing is left: a restart under way when closing began may still create one
         pods.clear();
     }
 

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -105,6 +106,28 @@ class RecoveryTest {
 
     @Test
     @Order(3)
+    void aPgPoolContainerKilledRestartsAndServesInsteadOfCrashLooping() {
+        String pgpool = stack.cluster.podsOf("Deployment", "pgpool").get(0);
+        int before = stack.cluster.restarts(pgpool);
+        long start = System.nanoTime();
+        // Its pid file (and status file) stay behind on the pod's emptyDir, naming PID 1.
+        stack.cluster.kill(pgpool, "pgpool");
+        Poll.until(Duration.ofSeconds(30), pgpool + " restarted", () -> stack.cluster.restarts(pgpool) > before);
+        Poll.until(Duration.ofSeconds(60), pgpool + " ready again", () -> stack.ready(pgpool));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Client.Reply created = client.post("/api/todos", "{\"name\":\"after pgpool restart\"}");
+        System.out.printf("pgpool container killed: %s ready again in %.1f s after %d restart(s)%n", pgpool, seconds,
+                stack.cluster.restarts(pgpool) - before);
+        assertEquals(201, created.status(), created.body());
+        assertEquals(1, stack.cluster.restarts(pgpool) - before, "one restart, no crash loop");
+        String primary = stack.primary();
+        Poll.until(Duration.ofSeconds(30), "pgpool attached every node again",
+                () -> stack.postgresPods().stream().allMatch(stack::attached));
+        assertEquals(List.of(primary), stack.primaries());
+    }
+
+    @Test
+    @Order(4)
     void redisCrashesAndTheCounterContinuesFromThePersistedValue() throws Exception {
         AtomicLong highestAcknowledged = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -141,7 +164,7 @@ class RecoveryTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void rollingRestartOfEveryServiceInstanceUnderLoadFailsNoRequest() throws Exception {
         List<String> deployments = List.of("todo", "counter");
         long requests;
@@ -166,7 +189,7 @@ class RecoveryTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void hostileInputThroughTheFrontDoorGets4xxAndChangesNothing() throws Exception {
         String before = client.get("/api/todos?limit=1000").body();
         List<HostileRequests.Result> results = HostileRequests.sendAll(stack.url);
@@ -184,6 +207,37 @@ class RecoveryTest {
                 assertEquals(200, ready.statusCode(), pod + " still ready");
             }
         }
+    }
+
+    @Test
+    @Order(7)
+    void aBackendOfThePrimaryKilledGoesThroughTheNodesFencingNotASilentRestartAsPrimary() throws Exception {
+        String old = stack.primary();
+        int restarts = stack.cluster.restarts(old);
+        long fault;
+        Writers writers = new Writers(client, 4, "backend-crash");
+        try {
+            Poll.until(Duration.ofSeconds(30), "writes flowing", () -> writers.acknowledged() >= 100);
+            String backend = stack.sql(old, "postgres", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+            fault = System.nanoTime();
+            // What an OOM kill of one PostgreSQL process does; the postmaster must not quietly reinitialise as primary.
+            stack.cluster.exec(old, "postgres", Duration.ofSeconds(10), "sh", "-c", "kill -KILL " + backend);
+            Poll.until(Duration.ofSeconds(60), "writes acknowledged after the crash", () -> writers.acknowledgedAfter(fault) >= 100);
+        } finally {
+            writers.close();
+        }
+        Poll.until(Duration.ofMinutes(2), old + " back", () -> stack.ready(old));
+        String primary = stack.primary();
+        Set<Long> stored = stack.ids(primary);
+        long lost = writers.acks.stream().filter(a -> !stored.contains(a.id())).count();
+        List<String> primaries = stack.primaries();
+        System.out.printf("fault postmaster-crash: unavailable %.2f s, acknowledged %d, lost %d, client errors %d, primaries after %d%n",
+                writers.unavailableSeconds(fault), writers.acknowledged(), lost, writers.failures.size(), primaries.size());
+        assertTrue(stack.cluster.restarts(old) > restarts, "the container went through its start (and fencing) again");
+        assertEquals(1, primaries.size(), "one primary: " + primaries);
+        assertEquals(0, lost);
+        assertEquals(List.of(), List.copyOf(writers.failures));
+        awaitBack(old);
     }
 
     private static long hits(String body) {

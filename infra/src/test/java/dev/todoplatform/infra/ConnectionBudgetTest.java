@@ -1,0 +1,63 @@
+package dev.todoplatform.infra;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * PostgreSQL's connections suffice for everything a stack can open at once, read from the objects it renders:
+ * every PgPool pod during a rollout (replicas + maxSurge) with all its children pooling (num_init_children x
+ * max_pool), its health and replication checks, repmgr's connections, and the superuser reserve; and one PgPool
+ * has a child for every connection the todo pods (replicas + surge, each with its pool) may open to it.
+ */
+class ConnectionBudgetTest {
+    private static final int DEFAULT_DATABASE_POOL = 10; // the service's DATABASE_POOL_SIZE default (README)
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"dev", "prod", "prod-aws"})
+    void pgpoolAndEveryClientFitUnderMaxConnections(String stack) {
+        Graph g = Stacks.graph(stack);
+        String pgpoolConf = file(g, "pgpool-config", "pgpool.conf");
+        String postgresConf = file(g, "postgres-config", "postgresql.conf");
+        int children = setting(pgpoolConf, "num_init_children");
+        int maxPool = setting(pgpoolConf, "max_pool");
+        int maxConnections = setting(postgresConf, "max_connections");
+        int reserved = setting(postgresConf, "superuser_reserved_connections");
+        int nodes = Policy.number(g.named("StatefulSet", "postgres").spec().get("replicas"), 1);
+        int pgpools = pods(g, "pgpool");
+        // Per node: each PgPool's health check and streaming check (one each), repmgrd's own and its upstream's.
+        int perNode = pgpools * maxPool * children + pgpools * 2 + nodes * 2 + reserved;
+        assertTrue(perNode <= maxConnections, stack + ": a node may be asked for " + perNode
+                + " connections (" + pgpools + " PgPools x " + children + " children x " + maxPool + " + checks + repmgr + "
+                + reserved + " reserved), max_connections is " + maxConnections);
+
+        int clients = pods(g, "todo") * DEFAULT_DATABASE_POOL + 1; // + the migration Job
+        assertTrue(clients <= children, stack + ": " + clients + " client connections may all reach one PgPool, which has "
+                + children + " children");
+    }
+
+    /** Pods of a Deployment during a rollout: replicas + maxSurge. */
+    private static int pods(Graph g, String deployment) {
+        Map<String, Object> spec = g.named("Deployment", deployment).spec();
+        Map<String, Object> rolling = Policy.map(Policy.map(spec.get("strategy")).get("rollingUpdate"));
+        return Policy.number(spec.get("replicas"), 1) + Policy.number(rolling.get("maxSurge"), 1);
+    }
+
+    private static String file(Graph g, String configMapPrefix, String key) {
+        List<Graph.Res> maps = g.ofKind("ConfigMap").stream().filter(r -> r.objectName().startsWith(configMapPrefix + "-")).toList();
+        return (String) Policy.map(maps.get(0).inputs().get("data")).get(key);
+    }
+
+    private static int setting(String conf, String name) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + name + "\\s*=\\s*(\\d+)").matcher(conf);
+        if (!m.find()) {
+            throw new AssertionError(name + " is not set");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+}
