@@ -10,7 +10,6 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -110,9 +109,5 @@ public final class Cli {
         do {
             Files.writeString(status, "stack " + stack + ": " + cluster.url() + "\n" + cluster.status());
         } while (!stop.await(2, TimeUnit.SECONDS));
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
     }
 }

@@ -1,5 +1,6 @@
 package dev.todoplatform.pods;
 
+import dev.todoplatform.daemons.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -150,8 +151,13 @@ public final class Cluster implements AutoCloseable {
         services.put(name, new ServiceProxy(this, name, selector, ports, type.equals("LoadBalancer")));
     }
 
-    private Map<String, String> selector(Fields spec) {
-        return spec.obj("selector").stringMap("matchLabels");
+    /** spec.selector.matchLabels, which the API server requires to match the template's labels. */
+    private static Map<String, String> selector(Fields spec, PodSpec template) {
+        Map<String, String> selector = spec.obj("selector").stringMap("matchLabels");
+        if (!template.matches(selector)) {
+            throw new IllegalArgumentException("spec.selector " + selector + " does not match the template's labels");
+        }
+        return selector;
     }
 
     private StatefulSetController statefulSet(String name, Fields spec) {
@@ -165,19 +171,18 @@ public final class Cluster implements AutoCloseable {
             cs.accept("storageClassName", "one engine volume driver: every class is a local volume");
             cs.obj("resources").accept("requests", "engine volumes have no size (README)");
         }
-        Map<String, String> selector = selector(spec);
         spec.accept("revisionHistoryLimit", "no rollbacks here");
         String policy = spec.str("podManagementPolicy", "OrderedReady");
         if (!policy.equals("Parallel") && !policy.equals("OrderedReady")) {
             throw new IllegalArgumentException("spec.podManagementPolicy=" + policy + " is not implemented");
         }
         PodSpec template = PodSpec.parse(spec.obj("template"), claims);
+        Map<String, String> selector = selector(spec, template);
         return new StatefulSetController(this, name, selector, spec.integer("replicas", 1), spec.required("serviceName"),
                 policy.equals("Parallel"), template, claims);
     }
 
     private DeploymentController deployment(String name, Fields spec) {
-        Map<String, String> selector = selector(spec);
         spec.accept("revisionHistoryLimit", "no rollbacks here");
         Fields strategy = spec.obj("strategy");
         strategy.expect("type", "RollingUpdate");
@@ -188,6 +193,7 @@ public final class Cluster implements AutoCloseable {
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("template", templateFields.raw("spec"));
         PodSpec template = PodSpec.parse(templateFields, List.of());
+        Map<String, String> selector = selector(spec, template);
         if (!template.restartPolicy().equals("Always")) {
             throw new IllegalArgumentException("a Deployment's restartPolicy must be Always");
         }

@@ -2,7 +2,6 @@ package dev.todoplatform.pods;
 
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -114,9 +113,5 @@ final class DeploymentController extends Workload {
 
     PodSpec template() {
         return template;
-    }
-
-    List<Pod> allPods() {
-        return new ArrayList<>(pods);
     }
 }

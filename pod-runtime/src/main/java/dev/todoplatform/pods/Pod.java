@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +35,6 @@ final class Pod {
     final List<String> aliases;
     /** claim name -> the engine volume that holds it (it outlives the pod). */
     final Map<String, String> claims;
-    final long createdNanos = System.nanoTime();
     /** Like a pod's UID: what makes this pod's emptyDirs its own (a new pod of the same name gets new ones). */
     final String uid = Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 8);
     private final Map<String, PodContainer> containers = new java.util.concurrent.ConcurrentHashMap<>();

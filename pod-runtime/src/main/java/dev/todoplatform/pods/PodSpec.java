@@ -1,7 +1,6 @@
 package dev.todoplatform.pods;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -168,9 +167,5 @@ record PodSpec(Map<String, String> labels, List<Container> containers, List<Volu
     /** The labels a Service's selector must all match. */
     boolean matches(Map<String, String> selector) {
         return !selector.isEmpty() && selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-    }
-
-    static Map<String, String> copy(Map<String, String> m) {
-        return new LinkedHashMap<>(m);
     }
 }

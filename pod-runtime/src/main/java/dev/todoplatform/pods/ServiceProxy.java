@@ -1,5 +1,6 @@
 package dev.todoplatform.pods;
 
+import dev.todoplatform.daemons.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;

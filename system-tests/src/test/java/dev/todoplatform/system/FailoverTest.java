@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.todoplatform.pods.Poll;
+import dev.todoplatform.daemons.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -3,7 +3,7 @@ package dev.todoplatform.system;
 import dev.todoplatform.infra.Render;
 import dev.todoplatform.infra.StackFiles;
 import dev.todoplatform.pods.Cluster;
-import dev.todoplatform.pods.Poll;
+import dev.todoplatform.daemons.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

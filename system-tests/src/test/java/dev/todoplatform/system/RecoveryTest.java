@@ -3,7 +3,7 @@ package dev.todoplatform.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.todoplatform.pods.Poll;
+import dev.todoplatform.daemons.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
