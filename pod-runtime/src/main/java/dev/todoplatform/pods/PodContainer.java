@@ -46,6 +46,7 @@ final class PodContainer {
     private boolean paused;
     private int lastExit = -1;
     private String waiting = "ContainerCreating";
+    private ProbeLoop readinessLoop;
 
     PodContainer(Pod pod, PodSpec.Container spec) {
         this.pod = pod;
@@ -267,17 +268,49 @@ final class PodContainer {
         if (probe == null) {
             return;
         }
-        long delayMillis = probe.initialDelaySeconds() * 1000L;
-        int[] counts = new int[2]; // consecutive successes, failures
-        Runnable[] tick = new Runnable[1];
-        tick[0] = () -> Threads.IO.execute(() -> {
+        ProbeLoop loop = new ProbeLoop(gen, kind, probe);
+        if (kind.equals("readiness")) {
+            synchronized (lock) {
+                readinessLoop = loop;
+            }
+        }
+        Threads.TICKS.schedule(loop::tick, probe.initialDelaySeconds() * 1000L, TimeUnit.MILLISECONDS);
+    }
+
+    /** One probe of one container generation: every periodSeconds, and once more on demand. */
+    private final class ProbeLoop {
+        final int gen;
+        final String kind;
+        final PodSpec.Probe probe;
+        final int[] counts = new int[2]; // consecutive successes, failures
+
+        ProbeLoop(int gen, String kind, PodSpec.Probe probe) {
+            this.gen = gen;
+            this.kind = kind;
+            this.probe = probe;
+        }
+
+        void tick() {
+            Threads.IO.execute(() -> {
+                if (once()) {
+                    Threads.TICKS.schedule(this::tick, probe.periodSeconds(), TimeUnit.SECONDS);
+                }
+            });
+        }
+
+        /** Kubelet probes readiness at once when the startup probe succeeds (not a period later). */
+        void now() {
+            Threads.IO.execute(this::once);
+        }
+
+        /** Runs the probe if it is due; returns whether it keeps running for this container. */
+        synchronized boolean once() {
             synchronized (lock) {
                 if (gen != generation || !running || stopping) {
-                    return;
+                    return false;
                 }
                 if (paused || (!kind.equals("startup") && !started) || (kind.equals("startup") && started)) {
-                    Threads.TICKS.schedule(tick[0], probe.periodSeconds(), TimeUnit.SECONDS);
-                    return;
+                    return true;
                 }
             }
             boolean ok = probe(probe);
@@ -288,12 +321,8 @@ final class PodContainer {
                 counts[1]++;
                 counts[0] = 0;
             }
-            boolean again = handle(gen, kind, probe, ok, counts);
-            if (again) {
-                Threads.TICKS.schedule(tick[0], probe.periodSeconds(), TimeUnit.SECONDS);
-            }
-        });
-        Threads.TICKS.schedule(tick[0], delayMillis, TimeUnit.MILLISECONDS);
+            return handle(gen, kind, probe, ok, counts);
+        }
     }
 
     /** Applies one probe result; returns whether the probe keeps running for this container. */
@@ -327,6 +356,15 @@ final class PodContainer {
         }
         if (changed) {
             pod.cluster.podChanged(pod);
+        }
+        if (changed && kind.equals("startup")) {
+            ProbeLoop readiness;
+            synchronized (lock) {
+                readiness = readinessLoop;
+            }
+            if (readiness != null && readiness.gen == gen) {
+                readiness.now();
+            }
         }
         if (kill) {
             pod.cluster.event(pod.name + "/" + spec.name() + " failed its " + kind + " probe " + counts[1]
