@@ -13,6 +13,9 @@ public final class Topology {
     private Topology() {
     }
 
+    /** How often nginx tries a request (nginx.conf's {{TRIES}}: proxy_next_upstream_tries). */
+    public static final int NGINX_TRIES = 3;
+
     public static String nodeName(int index) {
         return "postgres-" + index;
     }
@@ -39,6 +42,15 @@ public final class Topology {
      */
     public static String nginxServers(List<String> hostPorts) {
         return hostPorts.stream().map(h -> "        server " + h + " max_fails=0;").collect(Collectors.joining("\n"));
+    }
+
+    /**
+     * nginx.conf's upstream lines for one Service address (kube-proxy spreads its connections over the ready
+     * pods): listed once per try, so a retry after a pod went away opens a new connection through the Service,
+     * to another pod, instead of finding "no live upstreams".
+     */
+    public static String nginxServiceServers(String serviceAddress) {
+        return nginxServers(java.util.Collections.nCopies(NGINX_TRIES, serviceAddress));
     }
 
     /** postgresql.conf's synchronous_standby_names: ANY 1 of the other nodes confirms each commit, or '' (async). */

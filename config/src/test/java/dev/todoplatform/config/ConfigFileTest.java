@@ -18,7 +18,7 @@ class ConfigFileTest {
                 "pgpool/pool_hba.conf", "pgpool/pgpool.sh")) {
             assertTrue(ConfigFile.load(file).text().length() > 50, file);
         }
-        assertEquals(Set.of("ACCESS_LOG", "COUNTER_SERVERS", "LISTEN", "RUN_DIR", "TODO_SERVERS"),
+        assertEquals(Set.of("ACCESS_LOG", "COUNTER_SERVERS", "LISTEN", "RUN_DIR", "TODO_SERVERS", "TRIES"),
                 ConfigFile.load("nginx/nginx.conf").placeholders());
         assertEquals(Set.of(), ConfigFile.load("redis/redis.conf").placeholders(), "redis.conf runs as it is");
     }

@@ -27,6 +27,7 @@ public final class Nginx implements AutoCloseable {
                 "RUN_DIR", dir.toString(),
                 "ACCESS_LOG", dir.resolve("access.log").toString(),
                 "LISTEN", "127.0.0.1:" + port,
+                "TRIES", Integer.toString(Topology.NGINX_TRIES),
                 "TODO_SERVERS", servers(todoPorts),
                 "COUNTER_SERVERS", servers(counterPorts)));
         Path file = ConfigDir.write(dir, "nginx.conf", conf);

@@ -31,7 +31,7 @@ import org.yaml.snakeyaml.Yaml;
  * objects. Generated passwords are real random values, as the random provider would make them.
  *
  * <pre>java -cp ... dev.todoplatform.infra.Render STACK DIR [--reveal-secrets]</pre>
- * writes every Kubernetes object of Pulumi.STACK.yaml to DIR as plain YAML (numbered in creation order), and what
+ * writes every Kubernetes object of Pulumi.STACK.yaml to DIR as plain YAML (KIND-NAME.yaml), and what
  * a cloud stack creates outside the cluster to DIR/_cloud-resources.yaml.
  */
 public final class Render {
@@ -100,15 +100,15 @@ public final class Render {
                 if (revealSecrets) {
                     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
                 }
-                List<Map<String, Object>> objects = objects();
-                for (int i = 0; i < objects.size(); i++) {
-                    Map<String, Object> object = objects.get(i);
+                for (Map<String, Object> object : objects()) {
                     if ("Secret".equals(object.get("kind")) && !revealSecrets) {
                         object = redacted(object);
                     }
                     @SuppressWarnings("unchecked")
                     String name = (String) ((Map<String, Object>) object.get("metadata")).get("name");
-                    String file = String.format("%02d-%s-%s.yaml", i, object.get("kind"), name).toLowerCase();
+                    // Named by kind and name, not by position: the order of resources created in callbacks (the
+                    // Secrets, after their passwords) varies from run to run, and renders must compare cleanly.
+                    String file = (object.get("kind") + "-" + name).toLowerCase() + ".yaml";
                     Files.writeString(dir.resolve(file), yaml.dump(object));
                 }
                 List<Object> cloud = new ArrayList<>();

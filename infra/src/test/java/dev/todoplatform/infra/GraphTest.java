@@ -134,9 +134,9 @@ class GraphTest {
     void manifestsAreWrittenForReview() throws Exception {
         Stacks.graph("prod");
         Path dir = Path.of("target", "manifests", "prod");
-        String statefulSet = Files.readString(manifest(dir, "statefulset-postgres.yaml"));
+        String statefulSet = Files.readString(dir.resolve("statefulset-postgres.yaml"));
         assertTrue(statefulSet.startsWith("apiVersion: apps/v1\nkind: StatefulSet\n"), statefulSet);
-        String secret = Files.readString(manifest(dir, "secret-postgres-credentials.yaml"));
+        String secret = Files.readString(dir.resolve("secret-postgres-credentials.yaml"));
         assertFalse(Stacks.graph("prod").generatedSecrets.isEmpty());
         for (String password : Stacks.graph("prod").generatedSecrets) {
             assertFalse(secret.contains(password), "generated passwords are not written out");
@@ -146,14 +146,6 @@ class GraphTest {
                     .startsWith("_")).count());
         }
         assertTrue(Files.readString(dir.resolve("_cloud-resources.yaml")).contains("type: gcp:container/cluster:Cluster"));
-    }
-
-    /** A manifest by kind and name; files are numbered in creation order (NN-kind-name.yaml). */
-    private static Path manifest(Path dir, String kindAndName) throws Exception {
-        try (var files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().matches("\\d+-" + java.util.regex.Pattern.quote(kindAndName)))
-                    .findFirst().orElseThrow(() -> new AssertionError("no manifest " + kindAndName));
-        }
     }
 
     @Test

@@ -15,7 +15,6 @@ import com.pulumi.resources.Resource;
 import dev.todoplatform.config.ConfigFile;
 import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.kube.Kube;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -30,8 +29,6 @@ public final class Proxy extends ComponentResource {
     static final int UID = 101;
     static final String CONFIG_DIR = "/etc/todo-platform/nginx";
     static final String RUN_DIR = "/tmp/nginx";
-    /** nginx.conf's proxy_next_upstream_tries. */
-    static final int TRIES = 3;
 
     public final Deployment deployment;
     public final Service service;
@@ -44,16 +41,14 @@ public final class Proxy extends ComponentResource {
         super("todo-platform:app:Proxy", name, options);
         Kube k = kube.within(this);
         String cluster = "." + k.namespace() + ".svc.cluster.local:" + ServiceApp.SERVICE_PORT;
-        // Each upstream is one Service address (kube-proxy spreads connections over the ready pods). Listed as
-        // often as nginx tries a request (proxy_next_upstream_tries), so a retry after a pod went away opens a
-        // new connection through the Service, to another pod, instead of finding "no live upstreams".
         this.config = k.configMap("nginx-config", COMPONENT, Map.of("nginx.conf",
                 ConfigFile.load("nginx/nginx.conf").render(Map.of(
                         "RUN_DIR", RUN_DIR,
                         "ACCESS_LOG", "/dev/stdout",
                         "LISTEN", Integer.toString(PORT),
-                        "TODO_SERVERS", Topology.nginxServers(Collections.nCopies(TRIES, TodoService.COMPONENT + cluster)),
-                        "COUNTER_SERVERS", Topology.nginxServers(Collections.nCopies(TRIES, HitCounter.COMPONENT + cluster))))));
+                        "TRIES", Integer.toString(Topology.NGINX_TRIES),
+                        "TODO_SERVERS", Topology.nginxServiceServers(TodoService.COMPONENT + cluster),
+                        "COUNTER_SERVERS", Topology.nginxServiceServers(HitCounter.COMPONENT + cluster)))));
         k.serviceAccount(COMPONENT);
         ContainerArgs container = ContainerArgs.builder()
                 .name("nginx")
