@@ -1,5 +1,5 @@
 #!/bin/sh
-# PgPool-II: the same script in the pod and in the local stack.
+# PgPool-II: the script of the PgPool pods.
 #   pgpool.sh run     write pool_passwd from the environment (the Secret), then run pgpool in the foreground
 #   pgpool.sh ready   readiness: a query through pgpool as the check user answers
 # Environment: CONFIG_DIR (pgpool.conf, pool_hba.conf), RUN_DIR (writable), PORT,

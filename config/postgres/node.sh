@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One PostgreSQL node of the HA cluster: the same script in the pod and in the local stack.
+# One PostgreSQL node of the HA cluster: the script both containers of every postgres pod run.
 #
 #   node.sh postgres   prepare the data directory, then run postgres in the foreground
 #                      - empty, no primary anywhere, node 1:  initdb and become the primary

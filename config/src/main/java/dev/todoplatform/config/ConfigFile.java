@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * One of the files under config/ (nginx.conf, redis.conf, postgresql.conf, ...), as shipped on the classpath.
  *
- * <p>A file may hold {@code {{NAME}}} placeholders for what differs between the cluster and the local stack:
+ * <p>A file may hold {@code {{NAME}}} placeholders for what differs between the cluster and the module tests' daemons:
  * addresses, ports and paths only. {@link #render} fills every one of them or fails naming the missing ones,
  * so neither consumer can ship a half-rendered file.
  */

@@ -5,7 +5,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The topology as the config files spell it, for the cluster and the local stack alike, so both render the same
+ * The topology as the config files spell it, for the cluster and the module tests' daemons alike, so both render the same
  * lines: PostgreSQL nodes are named postgres-0..N-1 (node.sh derives repmgr's node_id from the number), and
  * every address is host:port.
  */
