@@ -152,12 +152,11 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** spec.selector.matchLabels, which the API server requires to match the template's labels. */
-    private static Map<String, String> selector(Fields spec, PodSpec template) {
+    private static void checkSelector(Fields spec, PodSpec template) {
         Map<String, String> selector = spec.obj("selector").stringMap("matchLabels");
         if (!template.matches(selector)) {
             throw new IllegalArgumentException("spec.selector " + selector + " does not match the template's labels");
         }
-        return selector;
     }
 
     private StatefulSetController statefulSet(String name, Fields spec) {
@@ -177,8 +176,8 @@ public final class Cluster implements AutoCloseable {
             throw new IllegalArgumentException("spec.podManagementPolicy=" + policy + " is not implemented");
         }
         PodSpec template = PodSpec.parse(spec.obj("template"), claims);
-        Map<String, String> selector = selector(spec, template);
-        return new StatefulSetController(this, name, selector, spec.integer("replicas", 1), spec.required("serviceName"),
+        checkSelector(spec, template);
+        return new StatefulSetController(this, name, spec.integer("replicas", 1), spec.required("serviceName"),
                 policy.equals("Parallel"), template, claims);
     }
 
@@ -193,11 +192,11 @@ public final class Cluster implements AutoCloseable {
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("template", templateFields.raw("spec"));
         PodSpec template = PodSpec.parse(templateFields, List.of());
-        Map<String, String> selector = selector(spec, template);
+        checkSelector(spec, template);
         if (!template.restartPolicy().equals("Always")) {
             throw new IllegalArgumentException("a Deployment's restartPolicy must be Always");
         }
-        return new DeploymentController(this, name, selector, spec.integer("replicas", 1), surge, unavailable, template,
+        return new DeploymentController(this, name, spec.integer("replicas", 1), surge, unavailable, template,
                 hash(String.valueOf(raw)));
     }
 
@@ -206,7 +205,7 @@ public final class Cluster implements AutoCloseable {
         if (template.restartPolicy().equals("Always")) {
             throw new IllegalArgumentException("a Job's restartPolicy must be OnFailure or Never");
         }
-        return new JobController(this, name, template.labels(), template, spec.integer("backoffLimit", 6),
+        return new JobController(this, name, template, spec.integer("backoffLimit", 6),
                 spec.integer("activeDeadlineSeconds", 0));
     }
 

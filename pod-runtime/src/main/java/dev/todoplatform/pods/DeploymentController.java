@@ -23,9 +23,9 @@ final class DeploymentController extends Workload {
     private final List<Pod> pods = new CopyOnWriteArrayList<>();
     private final Map<Pod, String> revisions = new java.util.concurrent.ConcurrentHashMap<>();
 
-    DeploymentController(Cluster cluster, String name, Map<String, String> selector, int replicas, String maxSurge,
-                         String maxUnavailable, PodSpec template, String revision) {
-        super(cluster, "Deployment", name, selector);
+    DeploymentController(Cluster cluster, String name, int replicas, String maxSurge, String maxUnavailable,
+                         PodSpec template, String revision) {
+        super(cluster, "Deployment", name);
         this.replicas = replicas;
         this.maxSurge = maxSurge;
         this.maxUnavailable = maxUnavailable;

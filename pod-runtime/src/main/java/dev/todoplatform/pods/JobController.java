@@ -16,9 +16,8 @@ final class JobController extends Workload {
     private int failedPods;
     private volatile String failure;
 
-    JobController(Cluster cluster, String name, Map<String, String> selector, PodSpec template, int backoffLimit,
-                  int activeDeadlineSeconds) {
-        super(cluster, "Job", name, selector);
+    JobController(Cluster cluster, String name, PodSpec template, int backoffLimit, int activeDeadlineSeconds) {
+        super(cluster, "Job", name);
         this.template = template;
         this.backoffLimit = backoffLimit;
         this.activeDeadlineSeconds = activeDeadlineSeconds;

@@ -36,7 +36,6 @@ final class ServiceProxy {
     private final Cluster cluster;
     private final Path dir;
     private Map<String, String> current = Map.of();
-    private String ip;
     private int publishedPort;
 
     ServiceProxy(Cluster cluster, String name, Map<String, String> selector, List<Port> ports, boolean loadBalancer) {
@@ -50,10 +49,6 @@ final class ServiceProxy {
 
     String container() {
         return cluster.prefix() + "-svc-" + name;
-    }
-
-    String ip() {
-        return ip;
     }
 
     /** The 127.0.0.1 port of a LoadBalancer Service. */
@@ -84,7 +79,6 @@ final class ServiceProxy {
         }
         run.addAll(List.of(cluster.proxyImage(), "haproxy", "-db", "-f", "/run/haproxy/haproxy.cfg"));
         Docker.run(run);
-        ip = Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container());
         if (loadBalancer) {
             String mapping = Docker.run("port", container(), ports.get(0).port() + "/tcp");
             publishedPort = Integer.parseInt(mapping.lines().findFirst().orElseThrow().replaceAll(".*:", ""));
@@ -154,10 +148,6 @@ final class ServiceProxy {
         command(commands.toString());
         current = wanted;
         cluster.event("service " + name + " endpoints: " + wanted.values());
-    }
-
-    Map<String, String> endpoints() {
-        return Map.copyOf(current);
     }
 
     private String command(String line) {

@@ -20,9 +20,9 @@ final class StatefulSetController extends Workload {
     final List<String> claims;
     private final Map<Integer, Pod> pods = new ConcurrentHashMap<>();
 
-    StatefulSetController(Cluster cluster, String name, Map<String, String> selector, int replicas, String serviceName,
-                          boolean parallel, PodSpec template, List<String> claims) {
-        super(cluster, "StatefulSet", name, selector);
+    StatefulSetController(Cluster cluster, String name, int replicas, String serviceName, boolean parallel,
+                          PodSpec template, List<String> claims) {
+        super(cluster, "StatefulSet", name);
         this.replicas = replicas;
         this.serviceName = serviceName;
         this.parallel = parallel;

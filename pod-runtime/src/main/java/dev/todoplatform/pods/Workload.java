@@ -1,7 +1,6 @@
 package dev.todoplatform.pods;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * A controller of pods (StatefulSet, Deployment, Job): it keeps its pods as the spec says, one reconcile step
@@ -11,13 +10,11 @@ abstract class Workload {
     final Cluster cluster;
     final String kind;
     final String name;
-    final Map<String, String> selector;
 
-    Workload(Cluster cluster, String kind, String name, Map<String, String> selector) {
+    Workload(Cluster cluster, String kind, String name) {
         this.cluster = cluster;
         this.kind = kind;
         this.name = name;
-        this.selector = selector;
     }
 
     /** One reconcile step; called every tick and whenever a pod changes. */
