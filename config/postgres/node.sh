@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # One PostgreSQL node of the HA cluster: the script both containers of every postgres pod run.
 #
-#   node.sh postgres   prepare the data directory, then run postgres in the foreground
-#                      - empty, no primary anywhere, node 1:  initdb and become the primary
-#                      - empty, a primary exists:             clone it and follow it (repmgr standby clone)
-#                      - a returning old primary:             pg_rewind to the new primary and follow it
-#                      - a standby:                           follow whichever node is primary now
-#   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts
-#   node.sh promote    repmgrd's promote_command: promote this standby, then point the other standbys at it
+#   node.sh postgres   prepare the data directory, then run postgres in the foreground (prepare_data)
+#                      - empty, a primary exists:            clone it and follow it (repmgr standby clone)
+#                      - empty, node 1, every peer empty:    initdb and become the first primary
+#                      - empty otherwise:                    say so on the port, and wait
+#                      - a returning old primary:            pg_rewind to the new primary and follow it, or
+#                                                            resume as primary once no peer can be newer
+#                      - a standby:                          follow whichever node is primary now, or clone
+#                                                            afresh if the WAL it needs is gone
+#                      Data is only ever rewound, cloned over or wiped from a primary of the same cluster
+#                      (system identifier) on the same or a later timeline.
+#   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts;
+#                      fence this node when it is a primary that was replaced or is cut off (fence_check)
+#   node.sh promote    repmgrd's promote_command: promote this standby, point the other standbys at it
 #   node.sh follow ID  repmgrd's follow_command: stream from node ID (SQL only: runs without the data directory)
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
-#   node.sh repmgrd-alive   liveness of the repmgrd container: its repmgrd process is running
+#   node.sh repmgrd-alive   liveness of the repmgrd container: repmgrd runs, or postgres is not up yet
 #
 # Environment: NODE_NAME, NODE_ID (default: NODE_NAME's trailing number + 1), NODE_HOST, PG_PORT, PGDATA,
 # CONFIG_DIR (this script's directory of templates), RUN_DIR (writable), PEERS (host:port of every node),
@@ -63,20 +69,80 @@ find_primary() {
   return 1
 }
 
-my_timeline() {
-  "$PG_BINDIR/pg_controldata" "$PGDATA" | awk -F: '/Latest checkpoint.s TimeLineID/ {gsub(/ /, "", $2); print $2}'
+# A field of this node's control file (pg_controldata), e.g. "Database system identifier".
+control() {
+  "$PG_BINDIR/pg_controldata" "$PGDATA" | awk -F': *' -v key="$1" '$1 == key { print $2 }'
 }
 
-# The highest timeline of the peers; fails unless every peer answers (an unreachable peer may be a newer
-# primary: it never counts as "behind").
-peers_timeline() {
-  local peer tl max=0
+# This node's timeline: that of its last checkpoint, or later if recovery was meant to reach a later one.
+my_timeline() {
+  local a b
+  a=$(control "Latest checkpoint's TimeLineID") b=$(control "Min recovery ending loc's timeline")
+  echo $(( a > b ? a : b ))
+}
+
+# A standby's timeline: that of its last restartpoint, or later if recovery was meant to reach a later one.
+RECOVERY_TIMELINE="GREATEST((SELECT timeline_id FROM pg_control_checkpoint()), (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
+
+# What a running peer is: "SYSTEM_ID ROLE TIMELINE" (ROLE p or s), or nothing when it does not answer.
+PEER_STATE="SELECT system_identifier || CASE WHEN pg_is_in_recovery() THEN ' s ' || $RECOVERY_TIMELINE
+  ELSE ' p ' || ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END FROM pg_control_system()"
+
+# What is at a peer's address: its state (PEER_STATE) when it answers; "empty" when it says it has no data
+# (an empty node waiting for a primary says so: empty_start); "refused" when nothing listens (its pod is
+# there, but postgres is not running: stopped, in a restart back-off, cloning); "unknown" when it cannot be
+# told (its name does not resolve, it times out, or it listens but refuses this login).
+EMPTY_BANNER="todo-platform-node: empty"
+reach() { # host:port
+  local state out
+  if state=$(sql_at "${1%:*}" "${1##*:}" "$PEER_STATE") && [ -n "$state" ]; then echo "$state"; return; fi
+  if out=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" && read -r -t 2 line <&3 && echo "$line"' "${1%:*}" "${1##*:}" 2>&1); then
+    [ "$out" = "$EMPTY_BANNER" ] && echo empty || echo unknown
+    return
+  fi
+  case "$out" in *"Connection refused"*) echo refused ;; *) echo unknown ;; esac
+}
+
+# While a node with an empty volume waits for a primary to clone, it answers on its port that it is empty:
+# postgres-0 initialises a cluster only when every peer says so, never because nothing answers (a node with
+# data may be stopped, in a restart back-off, or not resolving yet).
+empty_start() {
+  [ -z "${EMPTY_PID:-}" ] || return 0
+  perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 16, ReuseAddr => 1)
+      or die "node.sh: cannot listen on $ARGV[0]: $!\n"; while ($c = $s->accept) { print $c "$ARGV[1]\n"; close $c }' \
+    "$PG_PORT" "$EMPTY_BANNER" &
+  EMPTY_PID=$!
+}
+
+empty_stop() {
+  [ -n "${EMPTY_PID:-}" ] || return 0
+  kill "$EMPTY_PID" 2>/dev/null || true
+  wait "$EMPTY_PID" 2>/dev/null || true
+  EMPTY_PID=""
+}
+
+# Every peer's reach, one line each: "HOST:PORT STATE...".
+survey_peers() ( # a subshell: its `wait` must not wait for a stand-in or repmgrd started by this shell
   for peer in $PEERS; do
-    [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
-    tl=$(sql_at "${peer%:*}" "${peer##*:}" 'SELECT timeline_id FROM pg_control_checkpoint()') && [ -n "$tl" ] || return 1
-    [ "$tl" -gt "$max" ] && max=$tl
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(reach "$peer")" &
   done
-  echo "$max"
+  wait
+)
+
+# Whether a primary may be used as the source of a rewind, a clone over this node's data or a follow: the same
+# cluster (system identifier), and not behind this node (its timeline). Anything else is logged and waited out:
+# data is never rewound, cloned over or wiped from another cluster or an older primary.
+usable_source() { # host:port
+  local sysid role tl
+  read -r sysid role tl <<< "$(reach "$1")"
+  if [ "$sysid" != "$(control 'Database system identifier')" ]; then
+    log "NOT using $1: it is another cluster (system identifier ${sysid:-unknown}, this node's $(control 'Database system identifier'))"
+    return 1
+  fi
+  if [ "${tl:-0}" -lt "$(my_timeline)" ]; then
+    log "NOT using $1: it is on timeline $tl, behind this node's $(my_timeline) (it is an old primary, and fences itself)"
+    return 1
+  fi
 }
 
 init_primary() {
@@ -127,9 +193,128 @@ rejoin() { # host:port
   log "a primary is already running at $1: rewinding this old primary to follow it"
   # A freshly promoted primary must checkpoint first or the rewound node may not start.
   sql_at "${1%:*}" "${1##*:}" 'CHECKPOINT' >/dev/null || true
-  "$PG_BINDIR/pg_rewind" --target-pgdata="$PGDATA" \
+  # --config-file: the crash recovery pg_rewind runs first must keep WAL as the server does (wal_keep_size);
+  # with the defaults of the data directory's own file it removed the WAL the rewind then needed (measured).
+  "$PG_BINDIR/pg_rewind" --target-pgdata="$PGDATA" --config-file="$RUN_DIR/postgresql.conf" \
       --source-server="host=${1%:*} port=${1##*:} user=repmgr dbname=repmgr connect_timeout=2" >&2 \
     && follow "$1"
+}
+
+# Whether the standby's next WAL is gone from the primary (it was away longer than the WAL kept there): it
+# could only loop on "requested WAL segment has already been removed", and needs a fresh clone.
+wal_gone() { # host:port of the primary
+  local redo
+  redo=$(control "Latest checkpoint's REDO location")
+  [ "$(sql_at "${1%:*}" "${1##*:}" "SELECT substr(pg_walfile_name('$redo'), 9) < (SELECT min(substr(name, 9))
+      FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$')")" = t ]
+}
+
+# A node with data that may not start as what it was yet (a former primary waiting for its peers) runs
+# meanwhile as a read-only standby with no upstream, on its usual address: its peers see that it exists, which
+# cluster it belongs to and how far it got. Were it silent, an empty postgres-0 could take "nothing answers"
+# for "no cluster exists". The former-primary file keeps what it was across a crash meanwhile; repmgrd waits
+# while the announcing file exists (it must not elect or register this stand-in).
+STAND_IN=todo-platform-stand-in
+former_primary() {
+  [ ! -f "$PGDATA/rewinding-standby" ] && { [ ! -f "$PGDATA/standby.signal" ] || [ -f "$PGDATA/former-primary" ]; }
+}
+
+announce_start() {
+  [ -z "${ANNOUNCE_PID:-}" ] || return 0
+  touch "$PGDATA/former-primary" "$RUN_DIR/announcing"
+  touch "$PGDATA/standby.signal"
+  # Only its peers (as repmgr) may connect: PgPool must not route reads to it, nor repmgr count it as a candidate.
+  printf 'local all all trust\nhost repmgr repmgr %s scram-sha-256\n' "$CLIENT_NETWORK" > "$RUN_DIR/pg_hba.stand-in.conf"
+  "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf" -c primary_conninfo= \
+    -c hba_file="$RUN_DIR/pg_hba.stand-in.conf" -c cluster_name="$STAND_IN" &
+  ANNOUNCE_PID=$!
+  log "waiting as a read-only stand-in (pid $ANNOUNCE_PID)"
+}
+
+announce_stop() {
+  if [ -n "${ANNOUNCE_PID:-}" ]; then
+    kill -INT "$ANNOUNCE_PID" 2>/dev/null || true
+    wait "$ANNOUNCE_PID" || true
+    ANNOUNCE_PID=""
+  fi
+  rm -f "$RUN_DIR/announcing"
+}
+
+# Whether every peer says it is empty: then no cluster exists yet, and postgres-0 initialises it.
+every_peer_empty() {
+  survey_peers | awk '$2 != "empty" { other = 1 } END { exit other }'
+}
+
+# A former primary may start as primary again only when no peer could be the newer primary: every peer
+# answers (or says it is empty), none is on a later timeline, and FENCE_SECONDS have passed since this
+# container started (well over repmgrd's few seconds to notice a dead primary and promote).
+may_resume() {
+  local peer sysid role tl mine
+  mine=$(my_timeline)
+  while read -r peer sysid role tl; do
+    case "$sysid" in
+      unknown|refused) log "$peer does not answer ($sysid): waiting (it may be the newer primary)"; return 1 ;;
+      empty) ;;
+      *) if [ "$sysid" = "$(control 'Database system identifier')" ] && [ "${tl:-0}" -gt "$mine" ]; then
+           log "$peer is on timeline $tl, this node on $mine: waiting for the newer primary"; return 1
+         fi ;;
+    esac
+  done <<< "$(survey_peers)"
+  [ "$(date +%s)" -ge "$FENCE_DEADLINE" ]
+}
+
+# Gets the data directory ready to start postgres as what it should be; fails when it must wait.
+prepare_data() {
+  local primary
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    if primary=$(find_primary); then empty_stop; clone_from "$primary"; return 0; fi
+    if [ "$NODE_ID" = 1 ] && every_peer_empty; then empty_stop; init_primary; return 0; fi
+    log "waiting for a primary to clone"
+    empty_start
+    return 1
+  fi
+  if primary=$(find_primary) && usable_source "$primary"; then
+    if former_primary; then
+      announce_stop
+      if ! rejoin "$primary"; then
+        usable_source "$primary" || return 1
+        log "rewind failed: cloning afresh"
+        clone_from "$primary"
+      fi
+      rm -f "$PGDATA/former-primary"
+    elif wal_gone "$primary"; then
+      log "the WAL this standby needs is gone from $primary: cloning afresh"
+      clone_from "$primary"
+    elif [ -f "$RUN_DIR/not-streaming" ]; then
+      # It could not stream from the primary (wal_check stopped it): it has WAL the primary's timeline does not
+      # (it got it from an old primary in its last moments). Rewound like an old primary, or cloned afresh.
+      log "this standby could not stream from $primary: rewinding it onto $primary"
+      touch "$PGDATA/rewinding-standby"
+      rm -f "$PGDATA/standby.signal"
+      if ! rejoin "$primary"; then
+        usable_source "$primary" || return 1
+        log "rewind failed: cloning afresh"
+        clone_from "$primary"
+      fi
+      rm -f "$PGDATA/rewinding-standby" "$RUN_DIR/not-streaming"
+    else
+      follow "$primary"
+    fi
+    return 0
+  fi
+  # A standby with no usable primary starts and waits for one (repmgrd elects among the standbys).
+  former_primary || return 0
+  # A former primary (its container crashed and kubelet restarted it, or its pod came back): the standbys'
+  # repmgrd may be promoting one of them right now, so it must not simply start as primary: that is how two
+  # primaries happen.
+  if may_resume; then
+    log "no peer was promoted and none is ahead: resuming as primary"
+    announce_stop
+    rm -f "$PGDATA/standby.signal" "$PGDATA/former-primary"
+    return 0
+  fi
+  announce_start
+  return 1
 }
 
 run_postgres() {
@@ -138,54 +323,30 @@ run_postgres() {
   # The volume is this pod's alone and this container is new, so a postmaster.pid found now was left by a
   # postmaster that died with the container before this one. Left in place it names PID 1, which in this PID
   # namespace is this script: pg_rewind's single-user recovery would take it for a running server and fail.
-  rm -f "$PGDATA/postmaster.pid"
-  local primary
-  if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    until primary=$(find_primary) || [ "$NODE_ID" = 1 ]; do
-      log "waiting for a primary to clone"; sleep 2
-    done
-    if [ -n "${primary:-}" ]; then clone_from "$primary"; else init_primary; fi
-  elif primary=$(find_primary); then
-    if [ -f "$PGDATA/standby.signal" ]; then
-      follow "$primary"
-    else
-      rejoin "$primary" || { log "rewind failed: cloning afresh"; clone_from "$primary"; }
-    fi
-  elif [ ! -f "$PGDATA/standby.signal" ]; then
-    # A former primary: its container crashed and kubelet restarted it at once, or its pod came back. The
-    # standbys' repmgrd may be promoting one of them right now, so it must not simply start as primary (that
-    # is how two primaries happen). It waits until a promotion has had every chance to happen
-    # (FENCE_SECONDS, well over repmgrd's few seconds to notice and promote): if a peer is primary by then it
-    # rejoins it as a standby; it starts as primary only when every peer answers, none is primary and none
-    # is on a later timeline.
-    local mine theirs deadline=$(( $(date +%s) + ${FENCE_SECONDS:-10} ))
-    mine=$(my_timeline)
-    while true; do
-      if primary=$(find_primary); then
-        rejoin "$primary" || { log "rewind failed: cloning afresh"; clone_from "$primary"; }
-        break
-      fi
-      if theirs=$(peers_timeline); then
-        if [ "$theirs" -gt "$mine" ]; then
-          log "a peer is on timeline $theirs, this node on $mine: waiting for the newer primary"
-        elif [ "$(date +%s)" -ge "$deadline" ]; then
-          log "no peer was promoted and none is ahead: resuming as primary"
-          break
-        fi
-      else
-        log "not every peer answers: waiting (an unreachable peer may be the new primary)"
-      fi
-      sleep 1
-    done
-  fi
+  rm -f "$PGDATA/postmaster.pid" "$RUN_DIR/announcing"
+  FENCE_DEADLINE=$(( $(date +%s) + ${FENCE_SECONDS:-10} ))
+  trap 'announce_stop; empty_stop; exit 130' INT TERM
+  until prepare_data; do sleep 2; done
   log "starting postgres"
   exec "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf"
+}
+
+# What `repmgr standby promote` records, written directly: `repmgr primary register` fails while the old
+# primary in the metadata does not answer (measured), and with stale metadata the next election goes wrong.
+record_primary() {
+  psql -h "$RUN_DIR" -p "$PG_PORT" -U postgres -d repmgr -XAtq -v ON_ERROR_STOP=1 -v id="$NODE_ID" <<'SQL'
+BEGIN;
+UPDATE repmgr.nodes SET active = false WHERE type = 'primary' AND active AND node_id <> :id;
+UPDATE repmgr.nodes SET type = 'primary', upstream_node_id = NULL, active = true WHERE node_id = :id;
+COMMIT;
+SQL
 }
 
 register() {
   local role
   until role=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT CASE WHEN pg_is_in_recovery() THEN $$standby$$ ELSE $$primary$$ END') \
-      && "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING; do
+      && { "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING \
+        || { [ "$role" = primary ] && record_primary; }; }; do
     log "registering failed: retrying"; sleep 2
   done
   log "registered as $role"
@@ -193,21 +354,25 @@ register() {
 
 # Runs repmgrd, and registers the node again (with its new upstream) whenever the postmaster restarts: a
 # rewound old primary is a standby now, and repmgrd alone would leave it without an upstream, unable to
-# follow or be promoted.
+# follow or be promoted. Beside it, every second, the fence of a running primary (fence_check).
 run_repmgrd() {
   render
   local pid="" started now
   trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait; exit 0' INT TERM
   while true; do
+    rm -f "$RUN_DIR/repmgrd.pid"
     # Over TCP as repmgr, as repmgr connects: true only once the node is really up (not while bootstrapping).
-    until started=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') && [ -n "$started" ]; do
+    until [ ! -f "$RUN_DIR/announcing" ] && started=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') \
+        && [ -n "$started" ]; do
       sleep 1
     done
     register
     "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid" &
     pid=$!
+    SILENT_CHECKS=0
     while kill -0 "$pid" 2>/dev/null; do
       sleep 1
+      fence_check
       now=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') || continue
       if [ -n "$now" ] && [ "$now" != "$started" ]; then
         log "postgres restarted: registering again"
@@ -218,18 +383,165 @@ run_repmgrd() {
   done
 }
 
-# Promotes this standby (repmgr keeps its metadata right), then points every other standby straight at it:
-# what `repmgr standby follow` does on PostgreSQL 13+ (primary_conninfo, then a reload). With synchronous
-# replication the new primary's first commit waits for a standby, and this saves repmgrd's notification round
-# (up to a second); repmgrd's own follow still runs afterwards and finds the standby already attached.
+# A running standby that does not stream, checked every 10 s while a primary answers: if the WAL it needs
+# next is gone from the primary (it was away longer than the primary keeps WAL), or it still does not stream
+# after 30 s (it holds WAL of a timeline the primary does not have), it stops, and its restart clones afresh or
+# rewinds it (prepare_data), instead of looping on "requested WAL segment has already been removed" or
+# "new timeline forked off ... before current recovery point".
+wal_check() {
+  WAL_CHECKS=$(( ${WAL_CHECKS:-0} + 1 ))
+  [ $(( WAL_CHECKS % 10 )) = 0 ] || return 0
+  if [ -n "$(local_sql "SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'" 2>/dev/null)" ]; then
+    NOT_STREAMING=0
+    return 0
+  fi
+  local primary lsn
+  primary=$(find_primary) && lsn=$(local_sql 'SELECT pg_last_wal_replay_lsn()') || return 0
+  NOT_STREAMING=$(( ${NOT_STREAMING:-0} + 1 ))
+  if [ "$(sql_at "${primary%:*}" "${primary##*:}" "SELECT substr(pg_walfile_name('$lsn'), 9) < (SELECT min(substr(name, 9))
+      FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$')")" = t ]; then
+    log "the WAL this standby needs next (after $lsn) is gone from $primary: stopping, to clone afresh"
+    stop_postmaster INT
+  elif [ "$NOT_STREAMING" -ge 3 ]; then
+    log "this standby has not streamed from $primary for 30 s: stopping, to rewind onto it"
+    touch "$RUN_DIR/not-streaming"
+    NOT_STREAMING=0
+    stop_postmaster INT
+  fi
+}
+
+# A standby's own check for a dead or frozen primary, every second beside repmgrd: when no peer has answered as
+# a primary for 2 s, it runs the promotion (node.sh promote), whose veto lets only the best candidate through.
+# repmgrd notices the same by itself, but not always: during a freeze the elected candidate's repmgrd was seen
+# to notice nothing for the whole 30 s (blocked on its connection to the frozen primary, which has no timeout),
+# while the other standby waited for it.
+primary_check() {
+  local peer found
+  found=$(for peer in $PEERS; do
+      [ "$peer" = "$NODE_HOST:$PG_PORT" ] || timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
+        'SELECT 1 WHERE NOT pg_is_in_recovery()' 2>/dev/null &
+    done; wait)
+  if [ -n "$found" ]; then
+    PRIMARY_MISSING=0
+    return 0
+  fi
+  PRIMARY_MISSING=$(( ${PRIMARY_MISSING:-0} + 1 ))
+  [ "$PRIMARY_MISSING" -ge 2 ] || return 0
+  PRIMARY_MISSING=0
+  log "no peer has answered as a primary for 2 s: trying to promote this standby"
+  promote || true
+}
+
+# A running primary's timeline: that of the WAL it writes now (pg_control_checkpoint's lags a promotion).
+CURRENT_TIMELINE="('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"
+
+# The fence of a running primary. node.sh fences a primary when its container starts (run_postgres), but a
+# primary that stays up while the others promote (frozen, or cut off, then back) never goes through that. So
+# the repmgrd container checks every second, and stops the postmaster (immediate shutdown) when
+#   - a peer is primary on a later timeline (a promotion happened while this node was frozen or cut off;
+#     on the same timeline, two nodes promoted at once and the higher node id yields), or
+#   - in a cluster of three or more, none of its peers has answered ISOLATION_CHECKS checks: it is on the
+#     minority side of a partition, where the majority promotes. With synchronous replication it cannot
+#     commit there anyway; stopping lets PgPool let go of it at once.
+# The container's restart (kubelet's) then goes through run_postgres: it rejoins the new primary as a
+# standby, or waits until the peers answer. In a cluster of two the isolation rule would stop the primary
+# whenever its one standby dies, so there only the timeline rule holds (README, "HA guarantees").
+fence_check() {
+  case "$(local_sql 'SELECT pg_is_in_recovery()' 2>/dev/null)" in
+    f) ;;
+    t) SILENT_CHECKS=0; primary_check; wal_check; return 0 ;;
+    *) SILENT_CHECKS=0; return 0 ;;
+  esac
+  local mine sysid peer state role tl reason="" count=0 seen=0
+  mine=$(local_sql "SELECT $CURRENT_TIMELINE" 2>/dev/null) || return 0
+  sysid=$(local_sql "SELECT system_identifier FROM pg_control_system()" 2>/dev/null) || return 0
+  while read -r peer state role tl; do
+    count=$((count + 1))
+    [ "$state" = unknown ] || seen=$((seen + 1))
+    if [ "$state" = "$sysid" ] && [ "$role" = p ] && { [ "$tl" -gt "$mine" ] || { [ "$tl" = "$mine" ] && [ "$(node_id_of "$peer")" -lt "$NODE_ID" ]; }; }; then
+      reason="$peer is primary on timeline $tl, this node on $mine"
+    fi
+  done <<< "$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(glance "$peer")" & done; wait)"
+  # Counted in checks, not seconds: a primary that was frozen must not count its freeze as silence.
+  if [ "$seen" -gt 0 ]; then SILENT_CHECKS=0; else SILENT_CHECKS=$(( ${SILENT_CHECKS:-0} + 1 )); fi
+  if [ -z "$reason" ] && [ "$count" -ge 2 ] && [ "$SILENT_CHECKS" -ge "${ISOLATION_CHECKS:-3}" ]; then
+    reason="no peer has answered ${ISOLATION_CHECKS:-3} checks in a row: this node is cut off from the others"
+  fi
+  [ -n "$reason" ] || return 0
+  log "fencing this primary: $reason; stopping postgres now (it restarts and rejoins as a standby)"
+  stop_postmaster QUIT
+}
+
+# A peer's state (PEER_STATE) within 1 s; "refused" when it answered without it (nothing listens, or it refused
+# the login), "unknown" when it stayed silent (cut off, frozen, not resolving).
+glance() { # host:port
+  local out
+  if out=$(timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr -XAtqc "$PEER_STATE" 2>&1); then
+    echo "$out"
+  else
+    case "$out" in *refused*|*FATAL*) echo refused ;; *) echo unknown ;; esac
+  fi
+}
+
+# Sends the postmaster a signal (QUIT: immediate shutdown, INT: fast). It runs in the postgres container's PID
+# namespace, not this one: the server itself signals it.
+stop_postmaster() { # signal
+  local_sql "DO \$\$BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'kill -$1 '
+      || split_part(pg_read_file('postmaster.pid'), E'\\n', 1)); END\$\$" >/dev/null 2>&1 || true
+}
+
+# Points every other standby at this one, promotes it, then records it in repmgr's metadata.
+# Not `repmgr standby promote`: before promoting it connects to the old primary, and a frozen one holds it for
+# the whole connect timeout (2 s, measured) while no node takes writes; afterwards it fails when the old
+# primary does not answer (measured), and repmgrd then notifies no follower. The repointing is what `repmgr standby
+# follow` does on PostgreSQL 13+ (primary_conninfo, then a reload): with synchronous replication the new
+# primary's first commit waits for a standby, and this saves repmgrd's notification round; repmgrd's own
+# follow still runs afterwards and finds the standby already attached.
 promote() {
-  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby promote --log-level=INFO
-  local peer
-  for peer in $PEERS; do
-    # In parallel: the dead old primary is among the peers, and must not hold up the others.
-    [ "$peer" = "$NODE_HOST:$PG_PORT" ] || repoint "$peer" &
-  done
-  wait
+  [ "$(local_sql 'SELECT pg_is_in_recovery()')" = t ] || return 0
+  # Never a second primary, whatever repmgr's metadata says (after a few failovers in a row it has been found
+  # stale, and two standbys each held an election of their own): this standby stays one if a peer answers as
+  # a primary, or as a standby that has received more WAL (or as much, with a lower node id): that one is to be
+  # primary. Without synchronous replication also a waiting former primary (a stand-in) on a later timeline or
+  # with as much WAL or more: it may hold acknowledged commits no standby has (it resumes after FENCE_SECONDS).
+  # With it every acknowledged commit is on a standby, and the best standby is promoted now. (A standby's
+  # timeline here is its last restartpoint's, which lags a timeline switch: it is not compared in that case.)
+  # 1 s per peer, in parallel: a frozen old primary accepts the connection and never answers.
+  local mine peer id role lsn tl peers=0 seen=0 siblings=""
+  mine=$(local_sql "SELECT COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE")
+  while read -r peer role lsn tl; do
+    peers=$((peers + 1))
+    [ -n "$role" ] || continue
+    seen=$((seen + 1))
+    [ "$role" != s ] || siblings="$siblings $peer"
+    id=$(node_id_of "$peer")
+    if [ "$role" = p ] || [ "$(local_sql "SELECT CASE WHEN '$role' = 'x' THEN '$SYNCHRONOUS_STANDBY_NAMES' = ''
+          AND ($tl > ${mine#* } OR ($tl = ${mine#* } AND '$lsn'::pg_lsn >= '${mine% *}'::pg_lsn))
+        ELSE '$lsn'::pg_lsn > '${mine% *}'::pg_lsn OR ('$lsn'::pg_lsn = '${mine% *}'::pg_lsn AND $id < $NODE_ID) END")" = t ]; then
+      log "not promoting: $peer is a primary or a better candidate ($role $lsn ${tl:-}; this node $mine)"
+      return 1
+    fi
+  done <<< "$(for peer in $PEERS; do
+      [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
+        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' ELSE CASE WHEN current_setting('cluster_name') = '$STAND_IN'
+           THEN 'x ' ELSE 's ' END || COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE END" 2>/dev/null)" &
+    done; wait)"
+  # Only with a majority (this node and at least half its peers): a standby cut off on its own must not
+  # promote itself into a second primary. A cluster of two has no majority without both; it promotes alone.
+  if [ "$peers" -ge 2 ] && [ $(( 2 * (seen + 1) )) -le $(( peers + 1 )) ]; then
+    log "not promoting: only $seen of $peers peers answer, no majority"
+    return 1
+  fi
+  # The other standbys stream from this node before it is promoted, not after: an old primary that was only
+  # stalled and comes back must find no standby to confirm its commits (seen: a standby still attached to it
+  # confirmed commits for a second after the promotion; they were acknowledged, then lost with its timeline).
+  # From then on it can only confirm through this node, which keeps everything it received when promoted.
+  # In a subshell: a bare `wait` in the repmgrd container's shell would wait for repmgrd itself (seen: the
+  # node's whole watch loop stopped there).
+  ( for peer in $siblings; do repoint "$peer" & done; wait )
+  [ "$(local_sql 'SELECT pg_promote(true, 60)')" = t ] || { log "promotion failed"; return 1; }
+  log "promoted"
+  record_primary
 }
 
 # repmgrd's follow_command: stream from node ID from now on. It runs in the repmgrd container, which has
@@ -246,16 +558,16 @@ follow_node() { # node id
   log "now following node $1 ($peer)"
 }
 
-repoint() { # host:port of a standby: stream from this node from now on
+repoint() { # host:port of a standby: stream from this node from now on (1 s at most: it answered a moment ago)
   local conninfo
-  conninfo=$(psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
+  conninfo=$(timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
     -c "SELECT setting FROM pg_settings WHERE name = 'primary_conninfo' AND pg_is_in_recovery()" 2>/dev/null) \
     && [ -n "$conninfo" ] || return 0
   conninfo=$(NEW_HOST="$NODE_HOST" NEW_PORT="$PG_PORT" perl -pe \
     's/\bhost=\S+/host=$ENV{NEW_HOST}/; s/\bport=\S+/port=$ENV{NEW_PORT}/; s/\x27/\x27\x27/g' <<< "$conninfo")
-  if psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
+  if timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
       -c "ALTER SYSTEM SET primary_conninfo = '$conninfo'" -c "SELECT pg_reload_conf()" >/dev/null 2>&1; then
-    log "the standby at $1 now streams from this new primary"
+    log "the standby at $1 now streams from this node"
   fi
 }
 
@@ -274,6 +586,10 @@ case "${1:-}" in
   promote) promote ;;
   follow) follow_node "${2:?node id}" ;;
   ready) ready ;;
-  repmgrd-alive) pid=$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" ;;
+  # Alive while repmgrd runs, and while it waits for postgres (a clone may take 30 minutes, a fenced node
+  # waits for its peers): killing this container then would only restart the wait.
+  repmgrd-alive)
+    pid=$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && exit 0
+    ! local_sql 'SELECT 1' >/dev/null 2>&1 ;;
   *) echo "usage: node.sh postgres|repmgrd|promote|follow ID|ready|repmgrd-alive" >&2; exit 2 ;;
 esac

@@ -131,10 +131,13 @@ public final class Render {
 
         private static Map<String, Object> redacted(Map<String, Object> secret) {
             Map<String, Object> copy = new LinkedHashMap<>(secret);
-            Map<String, Object> hidden = new LinkedHashMap<>();
-            ((Map<?, ?>) secret.getOrDefault("stringData", Map.of())).keySet()
-                    .forEach(k -> hidden.put((String) k, REDACTED));
-            copy.put("stringData", hidden);
+            for (String field : List.of("data", "stringData")) {
+                if (secret.get(field) instanceof Map<?, ?> values) {
+                    Map<String, Object> hidden = new LinkedHashMap<>();
+                    values.keySet().forEach(k -> hidden.put((String) k, REDACTED));
+                    copy.put(field, hidden);
+                }
+            }
             return copy;
         }
     }

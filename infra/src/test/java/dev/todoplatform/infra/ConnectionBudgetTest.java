@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * PostgreSQL's connections suffice for everything a stack can open at once, read from the objects it renders:
  * every PgPool pod during a rollout (replicas + maxSurge) with all its children pooling (num_init_children x
- * max_pool), its health and replication checks, repmgr's connections, and the superuser reserve; and one PgPool
+ * max_pool), its checks, repmgr's and node.sh's connections, and the superuser reserve; and one PgPool
  * has a child for every connection the todo pods (replicas + surge, each with its pool) may open to it.
  */
 class ConnectionBudgetTest {
@@ -30,8 +30,9 @@ class ConnectionBudgetTest {
         int reserved = setting(postgresConf, "superuser_reserved_connections");
         int nodes = Policy.number(g.named("StatefulSet", "postgres").spec().get("replicas"), 1);
         int pgpools = pods(g, "pgpool");
-        // Per node: each PgPool's health check and streaming check (one each), repmgrd's own and its upstream's.
-        int perNode = pgpools * maxPool * children + pgpools * 2 + nodes * 2 + reserved;
+        // Per node: each PgPool pod's health check, failover search, failback survey and liveness probe (one
+        // each); from every node, repmgrd's own and its upstream's, and node.sh's fence and WAL checks.
+        int perNode = pgpools * maxPool * children + pgpools * 4 + nodes * 3 + reserved;
         assertTrue(perNode <= maxConnections, stack + ": a node may be asked for " + perNode
                 + " connections (" + pgpools + " PgPools x " + children + " children x " + maxPool + " + checks + repmgr + "
                 + reserved + " reserved), max_connections is " + maxConnections);

@@ -121,6 +121,8 @@ class GkeTest {
         assertEquals(CloudOutputs.CA_DATA, cluster.get("certificate-authority-data").asText());
         JsonNode exec = kubeconfig.at("/users/0/user/exec");
         assertEquals("gke-gcloud-auth-plugin", exec.get("command").asText());
+        assertEquals("[\"--use_application_default_credentials\"]", exec.get("args").toString(),
+                "Application Default Credentials, not gcloud's active account");
         assertEquals("client.authentication.k8s.io/v1beta1", exec.get("apiVersion").asText());
         assertTrue(exec.get("provideClusterInfo").asBoolean());
         assertEquals("todo-platform-prod", kubeconfig.get("current-context").asText());

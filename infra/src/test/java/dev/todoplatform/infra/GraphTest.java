@@ -59,6 +59,18 @@ class GraphTest {
         assertTrue(affinity.containsKey("requiredDuringSchedulingIgnoredDuringExecution"), affinity.toString());
     }
 
+    /** PostgreSQL's zone spread is a rule where the stack's cluster spans zones, a preference on an existing one. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"dev,ScheduleAnyway", "prod,DoNotSchedule", "prod-aws,DoNotSchedule"})
+    void theDatabaseSpreadsOverZones(String stack, String whenUnsatisfiable) {
+        Graph g = Stacks.graph(stack);
+        List<Map<String, Object>> spread = Policy.maps(Graph.podSpec(g.named("StatefulSet", "postgres")).get("topologySpreadConstraints"));
+        assertEquals(List.of(whenUnsatisfiable), spread.stream().map(c -> c.get("whenUnsatisfiable")).toList());
+        assertEquals("topology.kubernetes.io/zone", spread.get(0).get("topologyKey"));
+        List<Map<String, Object>> others = Policy.maps(Graph.podSpec(g.named("Deployment", "todo")).get("topologySpreadConstraints"));
+        assertEquals(List.of("ScheduleAnyway"), others.stream().map(c -> c.get("whenUnsatisfiable")).toList());
+    }
+
     @Test
     void theLoadBalancerIsLimitedToTheAllowedRangesInProd() {
         Map<String, Object> prod = Stacks.graph("prod").named("Service", "proxy").spec();
@@ -130,6 +142,22 @@ class GraphTest {
         assertEquals("todo", Policy.map(pgpoolFrom.get("matchLabels")).get("app.kubernetes.io/name"));
     }
 
+    /** As `data` (base64), as the API server returns it: `stringData` makes every later update replace them. */
+    @Test
+    void secretsAreWrittenAsBase64DataSoASecondUpIsANoOp() {
+        Graph g = Stacks.graph("prod");
+        for (String name : List.of("postgres-credentials", "redis-credentials")) {
+            Graph.Res secret = g.named("Secret", name);
+            assertFalse(secret.inputs().containsKey("stringData"), name);
+            Map<String, Object> data = Policy.map(secret.inputs().get("data"));
+            assertFalse(data.isEmpty(), name);
+            for (Object value : data.values()) {
+                String decoded = new String(java.util.Base64.getDecoder().decode((String) value));
+                assertTrue(g.generatedSecrets.contains(decoded), name + ": each value is a generated password, base64-encoded");
+            }
+        }
+    }
+
     @Test
     void manifestsAreWrittenForReview() throws Exception {
         Stacks.graph("prod");
@@ -140,6 +168,8 @@ class GraphTest {
         assertFalse(Stacks.graph("prod").generatedSecrets.isEmpty());
         for (String password : Stacks.graph("prod").generatedSecrets) {
             assertFalse(secret.contains(password), "generated passwords are not written out");
+            assertFalse(secret.contains(java.util.Base64.getEncoder().encodeToString(password.getBytes())),
+                    "not even base64-encoded");
         }
         try (var files = Files.list(dir)) {
             assertEquals(Stacks.graph("prod").kubernetes().size(), files.filter(f -> !f.getFileName().toString()

@@ -168,7 +168,7 @@ final class Policy {
             Map<String, Object> ref = map(map(env.get("valueFrom")).get("secretKeyRef"));
             if (!ref.isEmpty()) {
                 Graph.Res secret = find("Secret", (String) ref.get("name"));
-                if (secret == null || !map(secret.inputs().get("stringData")).containsKey(ref.get("key"))) {
+                if (secret == null || !map(secret.inputs().get("data")).containsKey(ref.get("key"))) {
                     violations.add(name + ": refers to a missing secret key " + ref.get("name") + "/" + ref.get("key"));
                 }
             }

@@ -536,6 +536,24 @@ public final class Cluster implements AutoCloseable {
         pod(pod).unpause();
     }
 
+    /** Freezes one container of a pod (the others run on). */
+    public void pause(String pod, String container) {
+        pod(pod).container(container).pause();
+    }
+
+    public void unpause(String pod, String container) {
+        pod(pod).container(container).unpause();
+    }
+
+    /** Cuts the pod off the network: from the other pods named, or from everything when none are. */
+    public void partition(String pod, List<String> fromPods) {
+        pod(pod).partition(fromPods.stream().map(this::podIp).toList());
+    }
+
+    public void heal(String pod) {
+        pod(pod).heal();
+    }
+
     /** `kubectl delete pod` of a StatefulSet's pod (it comes back), optionally with its volumes (new empty disks). */
     public void deleteStatefulPod(String statefulSet, int ordinal, boolean withVolumes) {
         StatefulSetController s = (StatefulSetController) workload("StatefulSet", statefulSet);

@@ -226,6 +226,47 @@ final class Pod {
         containers.values().forEach(PodContainer::unpause);
     }
 
+    /**
+     * Cuts the pod off from the given addresses, or from everything when there are none (a node or zone cut off):
+     * packets in and out are dropped in the pod's network namespace, as a lost link drops them, with no reset,
+     * so connections hang until their timeouts. Loopback and the node's own calls into the pod (exec probes)
+     * stay, as on a partitioned node.
+     */
+    void partition(List<String> addresses) {
+        if (addresses.isEmpty()) {
+            netfilter("-I", "INPUT", "-i", "eth0", "-j", "DROP");
+            netfilter("-I", "OUTPUT", "-o", "eth0", "-j", "DROP");
+        }
+        for (String address : addresses) {
+            netfilter("-I", "INPUT", "-s", address, "-j", "DROP");
+            netfilter("-I", "OUTPUT", "-d", address, "-j", "DROP");
+        }
+    }
+
+    /** Ends every partition of the pod. */
+    void heal() {
+        netfilter("-F", "INPUT");
+        netfilter("-F", "OUTPUT");
+    }
+
+    private void netfilter(String... rule) {
+        String pid = Docker.run("inspect", "-f", "{{.State.Pid}}", sandbox());
+        List<String> command = new ArrayList<>(List.of("nsenter", "-t", pid, "-n", "iptables", "-w"));
+        command.addAll(List.of(rule));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("pod " + name + ": " + String.join(" ", command) + ": " + out.strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public String toString() {
         return name;

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.StampedLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +45,10 @@ final class PodContainer {
     private boolean finished;
     private boolean stopping;
     private boolean paused;
+    private boolean pausing;
+    /** Held (write) while paused; every exec holds it (read) while it runs. */
+    private final StampedLock execs = new StampedLock();
+    private long pauseStamp;
     private int lastExit = -1;
     private String waiting = "ContainerCreating";
     private ProbeLoop readinessLoop;
@@ -202,10 +207,7 @@ final class PodContainer {
         synchronized (lock) {
             stopping = true;
             current = id;
-            if (paused) {
-                Docker.call(Docker.DEFAULT_TIMEOUT, "unpause", name());
-                paused = false;
-            }
+            thaw();
         }
         if (current != null) {
             Docker.call(grace.plusMinutes(1), "stop", "-t", Long.toString(grace.toSeconds()), current);
@@ -213,29 +215,69 @@ final class PodContainer {
         }
     }
 
+    /**
+     * Freezes the container. No `docker exec` may be starting meanwhile: runc's init of an exec frozen half-way
+     * holds the container's lock in the engine, and `docker unpause` then hangs for good (seen here). So pause
+     * waits for the execs in flight (probes, `kubectl exec`) and execs fail at once while it is paused, as an
+     * exec probe of a frozen container times out.
+     */
     void pause() {
         synchronized (lock) {
-            if (running && !paused) {
-                Docker.call(Docker.DEFAULT_TIMEOUT, "pause", name());
-                paused = true;
+            if (!running || paused || pausing) {
+                return;
             }
+            pausing = true;
+        }
+        long stamp = execs.writeLock();
+        synchronized (lock) {
+            pausing = false;
+            if (!running) {
+                execs.unlockWrite(stamp);
+                return;
+            }
+            // The cgroup freezer gives up ("unable to freeze", and thaws again) when it catches a process
+            // forking, which a container that runs a command every second often is: tried again, up to 10 s.
+            Docker.Result r = Docker.call(Docker.DEFAULT_TIMEOUT, "pause", name());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!r.ok() && r.err().contains("unable to freeze") && System.nanoTime() < deadline) {
+                r = Docker.call(Docker.DEFAULT_TIMEOUT, "pause", name());
+            }
+            if (!r.ok()) {
+                execs.unlockWrite(stamp);
+                throw new IllegalStateException("docker pause " + name() + ": " + r.err().strip());
+            }
+            paused = true;
+            pauseStamp = stamp;
         }
     }
 
     void unpause() {
         synchronized (lock) {
-            if (paused) {
-                Docker.call(Docker.DEFAULT_TIMEOUT, "unpause", name());
-                paused = false;
-            }
+            thaw();
         }
     }
 
-    /** Runs a command inside the container, as `kubectl exec` does. */
+    private void thaw() {
+        if (paused) {
+            Docker.call(Docker.DEFAULT_TIMEOUT, "unpause", name());
+            paused = false;
+            execs.unlockWrite(pauseStamp);
+        }
+    }
+
+    /** Runs a command inside the container, as `kubectl exec` does; fails at once while it is paused. */
     Docker.Result exec(Duration timeout, String... command) {
-        List<String> args = new ArrayList<>(List.of("exec", name()));
-        args.addAll(List.of(command));
-        return Docker.call(timeout, args);
+        long stamp = execs.tryReadLock();
+        if (stamp == 0) {
+            return new Docker.Result(-1, "", "container " + name() + " is paused");
+        }
+        try {
+            List<String> args = new ArrayList<>(List.of("exec", name()));
+            args.addAll(List.of(command));
+            return Docker.call(timeout, args);
+        } finally {
+            execs.unlockRead(stamp);
+        }
     }
 
     private String currentId() {

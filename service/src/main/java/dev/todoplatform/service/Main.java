@@ -81,12 +81,13 @@ public final class Main {
             TodoRepository todos = new TodoRepository(new Retry(database, RETRY_BUDGET_MS), new ReadFence(FENCE_TIMEOUT_MS));
             new TodoApi(todos).register(router);
             new TodoPage(todos).register(router);
-            server = new WebServer(http, router, database::answers, registry);
+            router.route("GET", "/api/health", ex -> ex.health(database.answers()));
+            server = new WebServer(http, router, registry);
         } else {
             HitCounter counter = new HitCounter(Settings.Redis.from(env), registry);
             resources.add(counter);
             new CounterApp(counter).register(router);
-            server = new WebServer(http, router, counter::answers, registry);
+            server = new WebServer(http, router, registry);
         }
         try {
             server.start();

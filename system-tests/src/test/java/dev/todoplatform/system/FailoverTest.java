@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * would. repmgrd promotes a standby, PgPool follows, writes come back, no acknowledged write is lost, and the
  * restarted old primary (fenced: it never comes back as a second primary) rejoins as a standby.
  */
+@Order(3)
 class FailoverTest {
     private static PodStack stack;
     private static Client client;
@@ -62,7 +64,7 @@ class FailoverTest {
             assertTrue(window < 5.0, "every failover under 5 s: " + window);
 
             // The restarted old primary rewinds, follows the new primary, and PgPool uses it again for reads.
-            Poll.until(Duration.ofMinutes(2), old + " ready again", () -> stack.ready(old));
+            Poll.until(PodStack.BACK_OFF, old + " ready again", () -> stack.ready(old));
             assertEquals(List.of(primary), stack.primaries(), "one primary: " + old + " rejoined as a standby");
             Poll.until(Duration.ofSeconds(30), old + " caught up", () -> stack.caughtUp(old, primary));
             Poll.until(Duration.ofSeconds(30), "pgpool attached " + old + " again", () -> stack.attached(old));

@@ -19,6 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PodStack {
     static final Duration READY = Duration.ofMinutes(5);
+    /**
+     * How long a restarted container may take to be ready again: kubelet's (and the runtime's) restart back-off
+     * grows to 5 minutes for a container that exits again and again, as fenced and killed database containers do
+     * over a run of fault tests.
+     */
+    static final Duration BACK_OFF = Duration.ofMinutes(6);
     private static final ConcurrentHashMap<String, PodStack> RUNNING = new ConcurrentHashMap<>();
 
     final String stack;
@@ -112,14 +118,30 @@ final class PodStack {
     /** Every PgPool pod has the node attached (status up), as `SHOW POOL_NODES` through it says. */
     boolean attached(String node) {
         for (String pgpool : cluster.podsOf("Deployment", "pgpool")) {
-            var r = cluster.exec(pgpool, "pgpool", Duration.ofSeconds(10), "sh", "-c",
-                    "PGPASSWORD=\"$CHECK_PASSWORD\" psql -h 127.0.0.1 -p \"$PORT\" -U \"$CHECK_USER\" -d postgres -XAt -F ' ' -c 'SHOW POOL_NODES'");
-            boolean up = r.ok() && r.out().lines().anyMatch(l -> l.contains(node + ".") && l.contains(" up "));
-            if (!up) {
+            if (poolNodes(pgpool).stream().noneMatch(l -> l.contains(node + ".") && l.contains(" up "))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The node each PgPool pod sends writes to (its primary in `SHOW POOL_NODES`), "none" when it has none. */
+    List<String> pgpoolPrimaries() {
+        return cluster.podsOf("Deployment", "pgpool").stream().map(pgpool -> poolNodes(pgpool).stream()
+                .map(l -> l.split(" ")).filter(f -> f.length > 6 && f[6].equals("primary") && f[3].equals("up"))
+                .map(f -> f[1].replaceAll("\\..*", "")).findFirst().orElse("none")).toList();
+    }
+
+    /** `SHOW POOL_NODES` through a PgPool pod, one node a line, fields separated by spaces. */
+    private List<String> poolNodes(String pgpool) {
+        var r = cluster.exec(pgpool, "pgpool", Duration.ofSeconds(10), "sh", "-c",
+                "PGPASSWORD=\"$CHECK_PASSWORD\" psql -h 127.0.0.1 -p \"$PORT\" -U \"$CHECK_USER\" -d postgres -XAt -F ' ' -c 'SHOW POOL_NODES'");
+        return r.ok() ? r.out().lines().toList() : List.of();
+    }
+
+    /** The pods of the StatefulSet other than this one. */
+    List<String> otherNodes(String node) {
+        return postgresPods().stream().filter(n -> !n.equals(node)).toList();
     }
 
     boolean ready(String pod) {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /** Faults other than a dead primary, each on the prod stack's pods, each with its figures on one line. */
+@Order(4)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RecoveryTest {
     private static final Pattern HITS = Pattern.compile("Holla! we have hit (\\d+) times");
@@ -42,7 +43,7 @@ class RecoveryTest {
 
     /** Waits until the node is back: ready, caught up, attached to every PgPool. */
     private static void awaitBack(String node) {
-        Poll.until(Duration.ofMinutes(2), node + " ready", () -> stack.ready(node));
+        Poll.until(PodStack.BACK_OFF, node + " ready", () -> stack.ready(node));
         String primary = stack.primary();
         Poll.until(Duration.ofSeconds(30), node + " caught up", () -> stack.caughtUp(node, primary));
         Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> stack.attached(node));
@@ -92,7 +93,7 @@ class RecoveryTest {
             stack.cluster.kill(standby, "postgres");
             long after = load.requests.get();
             Poll.until(Duration.ofSeconds(60), "load continues", () -> load.requests.get() > after + 2000);
-            Poll.until(Duration.ofMinutes(2), standby + " ready", () -> stack.ready(standby));
+            Poll.until(PodStack.BACK_OFF, standby + " ready", () -> stack.ready(standby));
             long back = load.requests.get();
             Poll.until(Duration.ofSeconds(60), "load continues", () -> load.requests.get() > back + 1000);
             load.close();
@@ -226,7 +227,7 @@ class RecoveryTest {
         } finally {
             writers.close();
         }
-        Poll.until(Duration.ofMinutes(2), old + " back", () -> stack.ready(old));
+        Poll.until(PodStack.BACK_OFF, old + " back", () -> stack.ready(old));
         String primary = stack.primary();
         Set<Long> stored = stack.ids(primary);
         long lost = writers.acks.stream().filter(a -> !stored.contains(a.id())).count();

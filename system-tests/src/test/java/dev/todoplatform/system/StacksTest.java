@@ -3,6 +3,7 @@ package dev.todoplatform.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -10,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every stack this repository deploys to a cluster comes up as pods from its real stack file (prod at its full
  * replica counts), every pod becomes Ready, and the todo list and the counter work through the LoadBalancer.
  */
+@Order(1)
 class StacksTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})

@@ -74,7 +74,7 @@ public final class PostgresHa extends ComponentResource {
                         .build())
                 .build(), k.options());
 
-        PodTemplateSpecArgs template = k.podTemplate(COMPONENT, UID,
+        PodTemplateSpecArgs template = k.podTemplateAcrossZones(COMPONENT, UID,
                 List.of(postgres(k, config), repmgrd(k, config)),
                 List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0555),
                         Kube.emptyDir("run", "64Mi"),

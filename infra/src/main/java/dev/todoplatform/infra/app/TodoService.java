@@ -39,8 +39,10 @@ public final class TodoService extends ComponentResource {
         k.serviceAccount(MIGRATE);
         // One Job per image: a new release migrates once, before its pods start.
         String job = MIGRATE + "-" + ConfigFile.hash(k.config().images().service());
+        // replaceUnready: a Job that failed (the database was down for its whole deadline) is replaced by the next
+        // `pulumi up` instead of failing it again and again until someone deletes the Job by hand.
         this.migrate = new Job(MIGRATE, JobArgs.builder()
-                .metadata(k.meta(job, MIGRATE))
+                .metadata(ObjectMetaArgs.builder(k.meta(job, MIGRATE)).annotations(Map.of("pulumi.com/replaceUnready", "true")).build())
                 .spec(JobSpecArgs.builder()
                         .backoffLimit(6)
                         .activeDeadlineSeconds(600)

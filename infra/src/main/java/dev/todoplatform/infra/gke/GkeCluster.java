@@ -146,7 +146,10 @@ public final class GkeCluster extends ComponentResource {
                 .build(), CustomResourceOptions.builder().parent(this).provider(gcp).dependsOn(grants).build());
 
         this.kubeconfig = Output.tuple(cluster.name(), cluster.endpoint(), cluster.masterAuth())
-                .applyValue(t -> Kubeconfig.exec(t.t1, t.t2, caOf(t.t3), "gke-gcloud-auth-plugin", List.of(),
+                // Application Default Credentials, as the README sets up (and CI's service accounts provide):
+                // without the flag the plugin asks gcloud for its active account, which may be none or another.
+                .applyValue(t -> Kubeconfig.exec(t.t1, t.t2, caOf(t.t3), "gke-gcloud-auth-plugin",
+                        List.of("--use_application_default_credentials"),
                         "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin"
                                 + " (https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl)",
                         true))

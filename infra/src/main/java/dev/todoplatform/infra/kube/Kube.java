@@ -276,6 +276,20 @@ public final class Kube {
                 .build();
     }
 
+    /**
+     * The same, with the zone spread required where the cluster spans zones (a cloud stack): for the database,
+     * where two of three nodes in one zone would mean no majority, so no promotion, when that zone goes. An
+     * existing cluster's nodes may carry no zone label, and a required spread would leave the pods Pending.
+     */
+    public PodTemplateSpecArgs podTemplateAcrossZones(String component, int uid, List<ContainerArgs> containers,
+                                                      List<VolumeArgs> volumes, int terminationGraceSeconds) {
+        return PodTemplateSpecArgs.builder()
+                .metadata(ObjectMetaArgs.builder().labels(labels(component)).build())
+                .spec(podSpec(component, uid, containers, volumes, terminationGraceSeconds)
+                        .topologySpreadConstraints(zoneSpread(component, config.cluster() != null)).build())
+                .build();
+    }
+
     public PodSpecArgs.Builder podSpec(String component, int uid, List<ContainerArgs> containers,
                                        List<VolumeArgs> volumes, int terminationGraceSeconds) {
         return PodSpecArgs.builder()
@@ -284,7 +298,7 @@ public final class Kube {
                 .enableServiceLinks(false)
                 .securityContext(podSecurity(uid))
                 .affinity(antiAffinity(component))
-                .topologySpreadConstraints(zoneSpread(component))
+                .topologySpreadConstraints(zoneSpread(component, false))
                 .terminationGracePeriodSeconds(terminationGraceSeconds)
                 .containers(containers)
                 .volumes(volumes);
@@ -323,11 +337,12 @@ public final class Kube {
                 .build();
     }
 
-    public TopologySpreadConstraintArgs zoneSpread(String component) {
+    /** Pods of the component spread over zones, at most one apart: a preference, or a rule when required. */
+    public TopologySpreadConstraintArgs zoneSpread(String component, boolean required) {
         return TopologySpreadConstraintArgs.builder()
                 .maxSkew(1)
                 .topologyKey("topology.kubernetes.io/zone")
-                .whenUnsatisfiable("ScheduleAnyway")
+                .whenUnsatisfiable(required ? "DoNotSchedule" : "ScheduleAnyway")
                 .labelSelector(selectorArgs(component))
                 .build();
     }

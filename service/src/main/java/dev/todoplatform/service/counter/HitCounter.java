@@ -64,7 +64,7 @@ public final class HitCounter implements AutoCloseable {
         }
     }
 
-    /** Readiness: a fresh connection answers PING within about a second. */
+    /** GET /counter/health: a fresh connection answers PING within about a second. */
     public boolean answers() {
         try (Jedis jedis = new Jedis(address, client)) {
             return "PONG".equals(jedis.ping());

@@ -31,7 +31,7 @@ public final class Database implements AutoCloseable {
         config.setValidationTimeout(1_000);
         config.setKeepaliveTime(30_000);
         config.setMaxLifetime(600_000);
-        // The pool starts even when the database is not up yet; readiness says when it is.
+        // The pool starts even when the database is not up yet; requests get 503 until it is.
         config.setInitializationFailTimeout(-1);
         if (registry != null) {
             config.setMetricRegistry(registry);
@@ -57,7 +57,7 @@ public final class Database implements AutoCloseable {
         pool.getHikariPoolMXBean().softEvictConnections();
     }
 
-    /** Readiness: a fresh connection and a round trip within about a second, independent of a busy pool. */
+    /** GET /api/health: a fresh connection and a round trip within about a second, independent of a busy pool. */
     public boolean answers() {
         Properties props = driverProperties(1);
         props.setProperty("user", settings.user());

@@ -1,0 +1,87 @@
+package dev.todoplatform.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.todoplatform.daemons.Poll;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One database fault under a steady stream of writes through the LoadBalancer: the fault is injected, held
+ * for its length, ended, and then the cluster must be whole again by itself (every node ready, one primary,
+ * every standby caught up and attached in every PgPool, every PgPool routing writes to that primary). Prints
+ * `fault NAME: unavailable S s, acknowledged N, lost N, client errors N, primaries after N`.
+ */
+final class Fault {
+    /** What one run measured. */
+    record Figures(String name, double unavailable, long acknowledged, long lost, int clientErrors, int primaries,
+            List<String> errors, double onePrimaryAfterEnd, double lossWindow) {
+    }
+
+    /** How the fault starts and ends; {@code end} may be a no-op (a crash ends by itself). */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    private Fault() {
+    }
+
+    static Figures run(PodStack stack, Client client, String name, Step start, Duration length, Step end)
+            throws Exception {
+        long fault;
+        long ended;
+        Writers writers = new Writers(client, 4, name);
+        try {
+            Poll.until(Duration.ofSeconds(30), "writes flowing", () -> writers.acknowledged() >= 100);
+            fault = System.nanoTime();
+            start.run();
+            // The fault's length is part of the fault (a 30 s freeze), not a wait for something to happen.
+            LockSupport.parkNanos(length.toNanos());
+            end.run();
+            ended = System.nanoTime();
+            Poll.until(Duration.ofSeconds(60), "writes acknowledged after the fault",
+                    () -> writers.acknowledgedAfter(ended) >= 100);
+        } finally {
+            writers.close();
+        }
+        // Exactly one node takes writes soon after the fault ends (a returning old primary fences itself).
+        Poll.until(Duration.ofSeconds(30), "exactly one primary", () -> stack.primaries().size() == 1);
+        double onePrimary = Math.max(0, (System.nanoTime() - ended) / 1e9);
+        String primary = stack.primary();
+        awaitWhole(stack, primary);
+        Set<Long> stored = stack.ids(primary);
+        List<Writers.Ack> lostAcks = writers.acks.stream().filter(a -> !stored.contains(a.id())).toList();
+        long lost = lostAcks.size();
+        // How long after the fault began acknowledged writes still went where they were later lost.
+        double lossWindow = lostAcks.stream().mapToDouble(a -> (a.nanos() - fault) / 1e9).max().orElse(0);
+        int primaries = stack.primaries().size();
+        Figures f = new Figures(name, writers.unavailableSeconds(fault), writers.acknowledged(), lost,
+                writers.failures.size(), primaries, writers.failures.stream().distinct().limit(3).toList(), onePrimary,
+                lossWindow);
+        System.out.printf("fault %s: unavailable %.2f s, acknowledged %d, lost %d, client errors %d, primaries after %d%n",
+                f.name(), f.unavailable(), f.acknowledged(), f.lost(), f.clientErrors(), f.primaries());
+        f.errors().forEach(e -> System.out.println("  client error: " + e));
+        return f;
+    }
+
+    /** Every node back by itself: ready (within kubelet's back-off), caught up with the primary, attached everywhere. */
+    static void awaitWhole(PodStack stack, String primary) {
+        for (String node : stack.postgresPods()) {
+            Poll.until(PodStack.BACK_OFF, node + " ready", () -> stack.ready(node));
+            if (!node.equals(primary)) {
+                Poll.until(Duration.ofSeconds(60), node + " caught up", () -> stack.caughtUp(node, primary));
+            }
+            Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> stack.attached(node));
+        }
+        assertEquals(List.of(primary), stack.primaries(), "one primary");
+        Poll.until(Duration.ofSeconds(30), "every PgPool routes writes to " + primary,
+                () -> stack.pgpoolPrimaries().stream().allMatch(primary::equals));
+    }
+
+    static double seconds(long fromNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fromNanos) / 1000.0;
+    }
+}
