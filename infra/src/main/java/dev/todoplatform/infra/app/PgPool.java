@@ -19,8 +19,9 @@ import java.util.Map;
 
 /**
  * PgPool-II in front of the PostgreSQL nodes: the only database address the application knows. Writes go to
- * the primary, reads are spread over the nodes, connections are pooled. repmgr decides failovers; PgPool's
- * one-second checks find the new primary by themselves (no failover_command, no second brain).
+ * the primary, reads are spread over the nodes, connections are pooled. repmgr and node.sh decide failovers
+ * (no failover_command); PgPool's checks find the new primary, and the pod's failback container keeps its view
+ * of the nodes true where PgPool 4.3 does not (pgpool.sh failback: re-attach, and follow the latest timeline).
  */
 public final class PgPool extends ComponentResource {
     public static final String COMPONENT = "pgpool";
