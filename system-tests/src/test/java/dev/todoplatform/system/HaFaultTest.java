@@ -29,6 +29,9 @@ class HaFaultTest {
 
     @BeforeAll
     static void start() {
+        // A fresh stack: the kill-based tests before this one leave the database containers deep in kubelet's
+        // restart back-off (up to 5 minutes), which would only make every fault here wait longer to heal.
+        PodStack.stop("prod");
         stack = PodStack.of("prod");
         client = new Client(stack.url);
     }
