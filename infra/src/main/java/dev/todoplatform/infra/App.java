@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
+import com.pulumi.core.Output;
 import dev.todoplatform.infra.app.AppStack;
 import dev.todoplatform.infra.eks.Eks;
 import dev.todoplatform.infra.gke.Gke;
@@ -29,6 +30,11 @@ public final class App {
         AppStack app = new AppStack("todo-platform", config, target);
         ctx.export("serviceIp", app.proxy.address);
         ctx.export("url", app.proxy.address.applyValue(a -> a.isEmpty() ? "" : "http://" + a + "/"));
+        if (config.serviceType() == StackConfig.ServiceType.NODE_PORT) {
+            ctx.export("reach", Output.of("the proxy is a NodePort: minikube service -n " + config.namespace()
+                    + " proxy --url (or any node's address and the port in: kubectl -n " + config.namespace()
+                    + " get service proxy)"));
+        }
         ctx.export("namespace", app.namespace.metadata().applyValue(m -> m.name().orElse(config.namespace())));
         ctx.export("clusterName", target.clusterName());
         ctx.export("kubeconfig", target.kubeconfig());

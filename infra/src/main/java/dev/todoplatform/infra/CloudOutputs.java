@@ -11,6 +11,8 @@ final class CloudOutputs {
     static final String CA_DATA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=";
     static final String OIDC_ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
     static final String ACCOUNT = "123456789012";
+    /** The version EKS picks when the stack names none. */
+    static final String EKS_VERSION = "1.33";
 
     private CloudOutputs() {
     }
@@ -40,6 +42,7 @@ final class CloudOutputs {
                 out.put("endpoint", EKS_ENDPOINT);
                 out.put("certificateAuthority", Map.of("data", CA_DATA));
                 out.put("identities", List.of(Map.of("oidcs", List.of(Map.of("issuer", OIDC_ISSUER)))));
+                out.putIfAbsent("version", inputs.getOrDefault("version", EKS_VERSION));
             }
             case "aws:ec2/launchTemplate:LaunchTemplate" -> out.put("latestVersion", 1);
             default -> {

@@ -1,10 +1,14 @@
 package dev.todoplatform.infra;
 
 import com.pulumi.core.internal.Internal;
+import com.pulumi.resources.CustomTimeouts;
+import com.pulumi.resources.Resource;
 import com.pulumi.test.Mocks;
 import com.pulumi.test.PulumiTest;
 import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
+import com.pulumi.test.internal.MockMonitor;
+import com.pulumi.test.internal.PulumiTestInternal;
 import dev.todoplatform.infra.random.RandomPassword;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +25,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -65,9 +70,37 @@ public final class Render {
         }
     }
 
+    /**
+     * The resource options the engine receives with a resource (what decides ordering, updates and deletes, which
+     * the mocks' inputs do not show). Resources are named {@code type::name}.
+     *
+     * @param dependsOn      every resource it waits for: explicit dependsOn and the resources its inputs come from
+     * @param customTimeouts create/update/delete, e.g. "35m"; empty strings where unset
+     */
+    public record Options(Set<String> dependsOn, List<String> ignoreChanges, List<String> customTimeouts,
+                          boolean deleteBeforeReplace, boolean retainOnDelete, List<String> additionalSecretOutputs) {
+        static Options of(pulumirpc.Resource.RegisterResourceRequest request) {
+            Set<String> deps = new TreeSet<>();
+            request.getDependenciesList().forEach(urn -> deps.add(key(urn)));
+            var timeouts = request.getCustomTimeouts();
+            return new Options(deps, List.copyOf(request.getIgnoreChangesList()),
+                    Stream.of(timeouts.getCreate(), timeouts.getUpdate(), timeouts.getDelete())
+                            .map(t -> t.isEmpty() ? "" : CustomTimeouts.parseTimeoutString(t).toMinutes() + "m").toList(),
+                    request.getDeleteBeforeReplace(), request.getRetainOnDelete(),
+                    List.copyOf(request.getAdditionalSecretOutputsList()));
+        }
+
+        /** urn:pulumi:STACK::PROJECT::PARENT$...$TYPE::NAME -> TYPE::NAME. */
+        static String key(String urn) {
+            int name = urn.lastIndexOf("::");
+            String type = urn.substring(urn.lastIndexOf("::", name - 1) + 2, name);
+            return type.substring(type.lastIndexOf('$') + 1) + "::" + urn.substring(name + 2);
+        }
+    }
+
     /** What one run of the program produced: its resources in creation order, its outputs, the secret ones. */
     public record Result(TestResult test, List<Res> resources, Map<String, Object> outputs, Set<String> secretOutputs,
-                         Set<String> generatedSecrets) {
+                         Set<String> generatedSecrets, Map<String, Options> options) {
         public List<Res> kubernetes() {
             return resources.stream().filter(Res::isKubernetes).toList();
         }
@@ -174,8 +207,19 @@ public final class Render {
             }
             return CompletableFuture.completedFuture(Mocks.ResourceResult.of(Optional.of(args.name + "-id"), state));
         };
-        TestResult result = PulumiTest.withMocks(mocks)
-                .withOptions(TestOptions.builder().projectName("todo-platform").stackName(config.stack()).build())
+        Map<String, Options> options = new java.util.concurrent.ConcurrentHashMap<>();
+        TestResult result = PulumiTestInternal.builder()
+                .options(TestOptions.builder().projectName("todo-platform").stackName(config.stack()).build())
+                .mocks(mocks)
+                .monitorDecorator(monitor -> new MockMonitor(mocks, PulumiTestInternal.mockLog()) {
+                    @Override
+                    public CompletableFuture<pulumirpc.Resource.RegisterResourceResponse> registerResourceAsync(
+                            Resource resource, pulumirpc.Resource.RegisterResourceRequest request) {
+                        options.put(request.getType() + "::" + request.getName(), Options.of(request));
+                        return super.registerResourceAsync(resource, request);
+                    }
+                })
+                .build()
                 .runTest(ctx -> App.deploy(ctx, config));
         try {
             if (!result.exceptions().isEmpty()) {
@@ -189,7 +233,7 @@ public final class Render {
                     secret.add(k);
                 }
             });
-            return new Result(result, List.copyOf(seen), outputs, secret, Set.copyOf(generated));
+            return new Result(result, List.copyOf(seen), outputs, secret, Set.copyOf(generated), Map.copyOf(options));
         } finally {
             PulumiTest.cleanup();
         }

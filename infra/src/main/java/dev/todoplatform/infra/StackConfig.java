@@ -28,7 +28,8 @@ public record StackConfig(
         String postgresStorage,
         String redisStorage,
         List<String> allowedSourceRanges,
-        boolean requiredAntiAffinity,
+        ServiceType serviceType,
+        AntiAffinity podAntiAffinity,
         Map<String, Resources> resources,
         Cluster cluster) {
 
@@ -46,6 +47,21 @@ public record StackConfig(
     /** Where the cluster comes from. */
     public enum Platform { EXISTING, GKE, EKS }
 
+    /** One replica per host: a rule (required) or a preference; see {@code Kube} for what each workload gets. */
+    public enum AntiAffinity { PREFERRED, REQUIRED }
+
+    /**
+     * How the proxy is reached: a cloud load balancer, or a port on every node (minikube without `minikube tunnel`,
+     * where a LoadBalancer never gets an address and `pulumi up` would wait for one until it times out).
+     */
+    public enum ServiceType { LOAD_BALANCER, NODE_PORT }
+
+    /** CloudWatch's allowed retention periods, in days. */
+    public static final List<Integer> LOG_RETENTION_DAYS = List.of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
+            400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
+    /** IAP TCP forwarding's source range: `gcloud compute ssh --tunnel-through-iap` reaches private nodes from it. */
+    public static final String IAP_RANGE = "35.235.240.0/20";
+
     /** Container images; every one pinned to a tag or digest. */
     public record Images(String service, String postgres, String pgpool, String redis, String nginx) {
     }
@@ -62,17 +78,31 @@ public record StackConfig(
      * @param minNodesPerZone   autoscaling floor, per zone
      * @param maxNodesPerZone   autoscaling ceiling, per zone
      * @param apiSourceRanges   who may reach the Kubernetes API (GKE master authorized networks, EKS public CIDRs)
-     * @param sshSourceRanges   gke: who may SSH to nodes (empty: SSH closed)
+     * @param iapSsh            gke: SSH to the (private) nodes through IAP TCP forwarding; off: SSH closed
      * @param deletionProtection gke: the cluster refuses deletion (on by default; the examples turn it off)
      * @param releaseChannel    gke: RAPID, REGULAR or STABLE
      * @param natGatewayPerZone eks: one NAT gateway per zone (a zone outage keeps egress) or one shared
      * @param kubernetesVersion eks: e.g. 1.33; null means EKS's default
+     * @param logRetentionDays  eks: how long the control plane's logs are kept
+     * @param adminRoles        eks: IAM principals (role ARNs) that administer the cluster besides its creator
+     * @param access            the provider's own credential settings, forwarded to the program's explicit provider
      */
     public record Cluster(String region, String project, List<String> zones, String machineType,
                           int minNodesPerZone, int maxNodesPerZone, int diskSizeGb, List<String> apiSourceRanges,
-                          List<String> sshSourceRanges, boolean deletionProtection, String releaseChannel,
-                          boolean natGatewayPerZone, String kubernetesVersion) {
+                          boolean iapSsh, boolean deletionProtection, String releaseChannel,
+                          boolean natGatewayPerZone, String kubernetesVersion, int logRetentionDays,
+                          List<String> adminRoles, Map<String, String> access) {
     }
+
+    /**
+     * The provider settings the program forwards to its explicit cloud provider (an explicit provider reads none
+     * of the stack's {@code aws:}/{@code gcp:} settings by itself; a credential setting left behind would let a
+     * deploy land in whatever account the ambient credentials point to). Any other key of the namespace is refused.
+     */
+    public static final List<String> ASSUME_ROLE_FIELDS = List.of("roleArn", "sessionName", "externalId", "duration");
+    public static final Map<Platform, Set<String>> PROVIDER_KEYS = Map.of(
+            Platform.GKE, Set.of("project", "region", "zone", "credentials", "impersonateServiceAccount"),
+            Platform.EKS, Set.of("region", "profile", "assumeRole", "allowedAccountIds"));
 
     /** CPU and memory request, and the memory limit (= request: no overcommit, predictable OOM). */
     public record Resources(String cpu, String memory) {
@@ -88,12 +118,13 @@ public record StackConfig(
 
     private static final Set<String> KEYS = Set.of("platform", "kubeContext", "namespace", "images", "replicas",
             "postgresNodes", "synchronousReplication", "storageClass", "postgresStorage", "redisStorage",
-            "allowedSourceRanges", "podAntiAffinity", "resources", "cluster");
+            "allowedSourceRanges", "serviceType", "podAntiAffinity", "resources", "cluster");
     private static final Set<String> CLUSTER_KEYS = Set.of("zones", "machineType", "minNodesPerZone",
             "maxNodesPerZone", "diskSizeGb", "apiSourceRanges");
     private static final Map<Platform, Set<String>> PLATFORM_CLUSTER_KEYS = Map.of(
-            Platform.GKE, Set.of("sshSourceRanges", "deletionProtection", "releaseChannel"),
-            Platform.EKS, Set.of("natGateways", "kubernetesVersion"));
+            Platform.GKE, Set.of("iapSsh", "deletionProtection", "releaseChannel"),
+            Platform.EKS, Set.of("natGateways", "kubernetesVersion", "logRetentionDays", "adminRoles"));
+    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+");
 
     /** Parses raw settings: keys with their namespace, values as Pulumi hands them over (objects as JSON text). */
     public static StackConfig parse(String stack, Map<String, String> raw) {
@@ -120,7 +151,8 @@ public record StackConfig(
             throw new ConfigError(PREFIX + "kubeContext is only for platform existing: on " + platform.name()
                     .toLowerCase() + " the program builds the cluster's kubeconfig itself");
         }
-        return new StackConfig(
+        providerKeys(raw, platform);
+        StackConfig config = new StackConfig(
                 stack,
                 platform,
                 r.string("kubeContext", null),
@@ -142,9 +174,63 @@ public record StackConfig(
                 r.quantity("postgresStorage", r.string("postgresStorage", "10Gi")),
                 r.quantity("redisStorage", r.string("redisStorage", "1Gi")),
                 r.cidrs("allowedSourceRanges", r.node("allowedSourceRanges")),
-                r.choice("podAntiAffinity", "preferred", List.of("preferred", "required")).equals("required"),
+                r.choice("serviceType", "LoadBalancer", List.of("LoadBalancer", "NodePort")).equals("NodePort")
+                        ? ServiceType.NODE_PORT : ServiceType.LOAD_BALANCER,
+                AntiAffinity.valueOf(r.choice("podAntiAffinity", "preferred", List.of("preferred", "required"))
+                        .toUpperCase()),
                 Map.copyOf(resources),
                 cluster(r, platform));
+        config.checkFitsTheNodes();
+        return config;
+    }
+
+    /**
+     * The most nodes pods can be scheduled on: GKE's autoscaler adds nodes up to the pool's ceiling; an EKS node
+     * group stays at its desired size (this program installs no autoscaler there); unknown for an existing cluster.
+     */
+    public Integer nodeCeiling() {
+        if (cluster == null) {
+            return null;
+        }
+        int perZone = platform == Platform.GKE ? cluster.maxNodesPerZone() : cluster.minNodesPerZone();
+        return perZone * cluster.zones().size();
+    }
+
+    /** A required one-per-host rule that cannot fit would leave a database pod Pending forever. */
+    private void checkFitsTheNodes() {
+        Integer nodes = nodeCeiling();
+        if (podAntiAffinity == AntiAffinity.REQUIRED && nodes != null && postgresNodes > nodes) {
+            throw new ConfigError(PREFIX + "postgresNodes=" + postgresNodes + " does not fit: with " + PREFIX
+                    + "podAntiAffinity=required every node needs its own host, and this cluster has at most " + nodes
+                    + " (" + (platform == Platform.GKE ? "cluster.maxNodesPerZone" : "cluster.minNodesPerZone")
+                    + " x zones): raise that or lower postgresNodes");
+        }
+    }
+
+    /** The cloud provider's own settings: only those forwarded to the explicit provider, only on its platform. */
+    private static void providerKeys(Map<String, String> raw, Platform platform) {
+        for (String key : new TreeSet<>(raw.keySet())) {
+            for (Platform p : List.of(Platform.GKE, Platform.EKS)) {
+                String ns = p == Platform.GKE ? "gcp:" : "aws:";
+                if (!key.startsWith(ns)) {
+                    continue;
+                }
+                String name = key.substring(ns.length());
+                if (p != platform) {
+                    throw new ConfigError(key + " is set, but this stack's platform is " + platform.name().toLowerCase()
+                            + ": remove it (pulumi config rm " + key + ")");
+                }
+                if (!PROVIDER_KEYS.get(p).contains(name)) {
+                    throw new ConfigError(key + " is not forwarded to the program's " + p.name().toLowerCase()
+                            + " provider, so it would be ignored: supported are " + new TreeSet<>(PROVIDER_KEYS.get(p))
+                            .stream().map(k -> ns + k).toList());
+                }
+            }
+            if (key.startsWith("kubernetes:")) {
+                throw new ConfigError(key + " would be ignored: the program's Kubernetes provider is explicit; name an"
+                        + " existing cluster's context with " + PREFIX + "kubeContext");
+            }
+        }
     }
 
     private static Cluster cluster(Reader r, Platform platform) {
@@ -159,6 +245,11 @@ public record StackConfig(
         String name = platform.name().toLowerCase();
         Set<String> keys = new TreeSet<>(CLUSTER_KEYS);
         keys.addAll(PLATFORM_CLUSTER_KEYS.get(platform));
+        if (r.node("cluster").has("sshSourceRanges")) {
+            throw new ConfigError(PREFIX + "cluster.sshSourceRanges was removed: the nodes are private (no external"
+                    + " address), so no range could reach them; set cluster.iapSsh: true and use"
+                    + " `gcloud compute ssh NODE --tunnel-through-iap`");
+        }
         JsonNode c = r.object("cluster", keys);
         if (c.isMissingNode()) {
             throw new ConfigError(PREFIX + "cluster is required for platform " + name
@@ -183,14 +274,34 @@ public record StackConfig(
                 r.integer("cluster.maxNodesPerZone", c.path("maxNodesPerZone"), Math.max(3, min), min, 20),
                 r.integer("cluster.diskSizeGb", c.path("diskSizeGb"), gke ? 100 : 50, 20, 2000),
                 apiRanges,
-                r.cidrs("cluster.sshSourceRanges", c.path("sshSourceRanges")),
+                r.bool("cluster.iapSsh", c.path("iapSsh"), false),
                 r.bool("cluster.deletionProtection", c.path("deletionProtection"), true),
                 r.oneOf("cluster.releaseChannel", c.path("releaseChannel").asText("REGULAR"),
                         List.of("RAPID", "REGULAR", "STABLE")),
                 r.oneOf("cluster.natGateways", c.path("natGateways").asText("per-zone"),
                         List.of("per-zone", "shared")).equals("per-zone"),
                 c.has("kubernetesVersion") ? r.matching("cluster.kubernetesVersion",
-                        c.path("kubernetesVersion").asText(), K8S_VERSION, "a minor version such as 1.33") : null);
+                        c.path("kubernetesVersion").asText(), K8S_VERSION, "a minor version such as 1.33") : null,
+                r.oneOfNumbers("cluster.logRetentionDays", c.path("logRetentionDays"), 30, LOG_RETENTION_DAYS),
+                r.list("cluster.adminRoles", c.path("adminRoles"), ROLE_ARN,
+                        "a list of IAM role ARNs such as [\"arn:aws:iam::123456789012:role/platform-admins\"]"),
+                access(r, platform));
+    }
+
+    /** The forwarded provider settings, by their key without namespace (objects as JSON). */
+    private static Map<String, String> access(Reader r, Platform platform) {
+        String ns = platform == Platform.GKE ? "gcp:" : "aws:";
+        Map<String, String> access = new java.util.TreeMap<>();
+        for (String key : PROVIDER_KEYS.get(platform)) {
+            String value = r.raw.get(ns + key);
+            if (value != null && !value.isBlank() && !key.equals("region") && !key.equals("project")) {
+                access.put(key, value.trim());
+            }
+        }
+        if (access.containsKey("assumeRole")) {
+            Json.fields("aws:assumeRole", access.get("assumeRole"), ASSUME_ROLE_FIELDS);
+        }
+        return Map.copyOf(access);
     }
 
     /** The name of the cluster (and the prefix of what belongs to it): todo-platform-&lt;stack&gt;, DNS-safe. */
@@ -343,6 +454,30 @@ public record StackConfig(
                         + suffix.replace("[a-z]", "b") + "\"]: nodes, PostgreSQL and the proxy spread over them");
             }
             return List.copyOf(zones);
+        }
+
+        int oneOfNumbers(String key, JsonNode node, int fallback, List<Integer> allowed) {
+            if (node.isMissingNode()) {
+                return fallback;
+            }
+            if (!node.isIntegralNumber() || !allowed.contains(node.asInt())) {
+                throw error(key, node.asText(), "one of " + allowed);
+            }
+            return node.asInt();
+        }
+
+        List<String> list(String key, JsonNode node, Pattern pattern, String expected) {
+            if (node.isMissingNode()) {
+                return List.of();
+            }
+            if (!node.isArray()) {
+                throw error(key, node.toString(), expected);
+            }
+            List<String> values = new ArrayList<>();
+            for (JsonNode v : node) {
+                values.add(matching(key, v.asText(), pattern, expected));
+            }
+            return List.copyOf(values);
         }
 
         List<String> cidrs(String key, JsonNode node) {

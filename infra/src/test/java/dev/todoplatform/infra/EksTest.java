@@ -168,7 +168,7 @@ class EksTest {
 
     @Test
     void theEbsCsiDriverAndAGp3ClassBindTheVolumes() {
-        Map<String, Object> addon = aws.one("aws:eks/addon:Addon").inputs();
+        Map<String, Object> addon = addon("aws-ebs-csi-driver").inputs();
         assertEquals("aws-ebs-csi-driver", addon.get("addonName"));
         assertEquals("arn:aws:iam::" + CloudOutputs.ACCOUNT + ":role/" + CloudOutputs.autoName("ebs-csi"),
                 addon.get("serviceAccountRoleArn"));
@@ -202,6 +202,87 @@ class EksTest {
             }
         }
         assertEquals("eu-west-1", aws.one("pulumi:providers:aws").inputs().get("region"));
+    }
+
+    /** EKS's own group would have no expiry and outlive `pulumi destroy`: the program owns it, before the cluster. */
+    @Test
+    void theControlPlaneLogGroupIsOwnedWithARetention() {
+        Graph.Res logs = aws.one("aws:cloudwatch/logGroup:LogGroup");
+        assertEquals("/aws/eks/todo-platform-prod-aws/cluster", logs.inputs().get("name"));
+        assertEquals(30.0, logs.inputs().get("retentionInDays"));
+        assertTrue(aws.waitsFor(aws.one("aws:eks/cluster:Cluster"), logs), "created before EKS creates its own");
+    }
+
+    @Test
+    void standardSupportOnlyAndNodesThatFollowTheControlPlanesVersion() {
+        Graph.Res cluster = aws.one("aws:eks/cluster:Cluster");
+        assertEquals(Map.of("supportType", "STANDARD"), cluster.inputs().get("upgradePolicy"),
+                "extended support costs $0.60/h instead of $0.10/h");
+        Graph.Res group = aws.one("aws:eks/nodeGroup:NodeGroup");
+        assertEquals(CloudOutputs.EKS_VERSION, group.inputs().get("version"));
+        assertTrue(aws.waitsFor(group, cluster));
+    }
+
+    /** Without the VPC CNI's network policy agent, the default-deny and per-path policies do nothing on EKS. */
+    @Test
+    void theVpcCniEnforcesNetworkPoliciesBeforeAnyKubernetesObjectExists() throws Exception {
+        Graph.Res cni = addon("vpc-cni");
+        assertEquals("true", json.readTree((String) cni.inputs().get("configurationValues")).get("enableNetworkPolicy").asText());
+        Graph.Res kubernetes = aws.one("pulumi:providers:kubernetes");
+        assertTrue(aws.waitsFor(kubernetes, cni), "policies are enforced from the first pod");
+        // Destroy runs in reverse: every Kubernetes object (and the volumes its claims delete) goes before the
+        // add-ons that enforce policies and delete EBS volumes.
+        assertTrue(aws.waitsFor(kubernetes, addon("aws-ebs-csi-driver")));
+        for (Graph.Res r : aws.kubernetes()) {
+            assertTrue(aws.waitsForTransitively(r, addon("aws-ebs-csi-driver")) || r.provider().contains("::eks::"),
+                    r.kind() + "/" + r.objectName());
+        }
+    }
+
+    @Test
+    void podsCannotReachTheNodesInstanceMetadata() {
+        Map<String, Object> options = map(aws.one("aws:ec2/launchTemplate:LaunchTemplate").inputs().get("metadataOptions"));
+        assertEquals(1.0, options.get("httpPutResponseHopLimit"), "1 hop: the node itself, not its pods");
+    }
+
+    @Test
+    void adminRolesGetClusterWideAccessEntries() {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod-aws"));
+        raw.put(StackConfig.PREFIX + "cluster", raw.get(StackConfig.PREFIX + "cluster").replace("\"zones\"",
+                "\"adminRoles\":[\"arn:aws:iam::123456789012:role/platform-admins\"],\"zones\""));
+        Graph g = Graph.of(StackConfig.parse("prod-aws-admins", raw));
+        Map<String, Object> entry = g.one("aws:eks/accessEntry:AccessEntry").inputs();
+        assertEquals("arn:aws:iam::123456789012:role/platform-admins", entry.get("principalArn"));
+        Graph.Res association = g.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+        assertEquals(EksCluster.ADMIN_POLICY, association.inputs().get("policyArn"));
+        assertEquals(Map.of("type", "cluster"), association.inputs().get("accessScope"));
+        assertTrue(g.waitsFor(association, g.one("aws:eks/accessEntry:AccessEntry")));
+        assertEquals(0, aws.ofType("aws:eks/accessEntry:AccessEntry").size(), "only the creator by default");
+    }
+
+    /** An explicit provider reads no aws: setting itself: the credential ones reach it, or the deploy lands elsewhere. */
+    @Test
+    void theStacksAwsCredentialSettingsReachTheProvider() throws Exception {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod-aws"));
+        raw.put("aws:profile", "platform");
+        raw.put("aws:assumeRole", "{\"roleArn\":\"arn:aws:iam::123456789012:role/deployer\",\"sessionName\":\"pulumi\"}");
+        raw.put("aws:allowedAccountIds", "[\"123456789012\"]");
+        Map<String, Object> provider = Graph.of(StackConfig.parse("prod-aws-creds", raw)).one("pulumi:providers:aws").inputs();
+        assertEquals("platform", provider.get("profile"));
+        JsonNode role = json.readTree(String.valueOf(provider.get("assumeRole")));
+        assertEquals("arn:aws:iam::123456789012:role/deployer", role.get("roleArn").asText());
+        assertEquals("pulumi", role.get("sessionName").asText());
+        assertEquals("123456789012", json.readTree(String.valueOf(provider.get("allowedAccountIds"))).get(0).asText());
+        raw.put("aws:assumeRole", "{\"role\":\"deployer\"}");
+        ConfigError error = org.junit.jupiter.api.Assertions.assertThrows(ConfigError.class,
+                () -> StackConfig.parse("prod-aws-creds", raw));
+        assertEquals("aws:assumeRole={\"role\":\"deployer\"} is invalid: expected an object with roleArn and"
+                + " optionally [sessionName, externalId, duration]", error.getMessage());
+    }
+
+    private Graph.Res addon(String name) {
+        return aws.ofType("aws:eks/addon:Addon").stream().filter(a -> a.inputs().get("addonName").equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no add-on " + name));
     }
 
     private Map<String, Object> subnet(String name) {

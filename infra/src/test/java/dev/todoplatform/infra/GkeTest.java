@@ -58,12 +58,12 @@ class GkeTest {
     }
 
     @Test
-    void sshOpensOnlyToTheListedRanges() {
+    void sshOpensOnlyToIapBecauseThePrivateNodesHaveNoOtherWayIn() {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
         raw.put(StackConfig.PREFIX + "cluster", raw.get(StackConfig.PREFIX + "cluster")
-                .replace("\"sshSourceRanges\":[]", "\"sshSourceRanges\":[\"192.0.2.0/28\"]"));
+                .replace("\"iapSsh\":false", "\"iapSsh\":true"));
         Map<String, String> rules = rules(Graph.of(StackConfig.parse("prod-ssh", raw)));
-        assertEquals("allow [tcp:22] from [192.0.2.0/28] to todo-platform-prod-ssh-node", rules.get("allow-ssh"));
+        assertEquals("allow [tcp:22] from [35.235.240.0/20] to todo-platform-prod-ssh-node", rules.get("allow-iap-ssh"));
         assertEquals(4, rules.size(), rules.toString());
         assertFalse(rules(prod).values().stream().anyMatch(r -> r.contains("tcp:22")), "SSH is closed in prod");
     }
@@ -127,6 +127,34 @@ class GkeTest {
         assertTrue(exec.get("provideClusterInfo").asBoolean());
         assertEquals("todo-platform-prod", kubeconfig.get("current-context").asText());
         assertFalse(kubeconfig.toString().contains("token"), "no credential in the kubeconfig");
+    }
+
+    /** On a fresh project nothing can be created before its API is on: every Google resource waits for them. */
+    @Test
+    void everyGoogleResourceWaitsForTheApisItCalls() {
+        List<Graph.Res> apis = prod.ofType("gcp:projects/service:Service");
+        assertEquals(List.of("cloudresourcemanager.googleapis.com", "compute.googleapis.com", "container.googleapis.com",
+                "iam.googleapis.com"), apis.stream().map(a -> (String) a.inputs().get("service")).sorted().toList());
+        for (Graph.Res r : prod.resources) {
+            if (r.type().startsWith("gcp:") && !r.type().equals("gcp:projects/service:Service")) {
+                for (Graph.Res api : apis) {
+                    assertTrue(prod.waitsForTransitively(r, api), r.type() + " " + r.name() + " races " + api.name());
+                }
+            }
+        }
+    }
+
+    /** An explicit provider reads no gcp: setting itself: the credential ones reach it, or the deploy lands elsewhere. */
+    @Test
+    void theStacksGcpCredentialSettingsReachTheProvider() {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
+        raw.put("gcp:impersonateServiceAccount", "deployer@my-gcp-project.iam.gserviceaccount.com");
+        raw.put("gcp:credentials", "{\"type\":\"service_account\"}");
+        Graph g = Graph.of(StackConfig.parse("prod-creds", raw));
+        Map<String, Object> provider = g.one("pulumi:providers:gcp").inputs();
+        assertEquals("deployer@my-gcp-project.iam.gserviceaccount.com", provider.get("impersonateServiceAccount"));
+        assertEquals("{\"type\":\"service_account\"}", provider.get("credentials"));
+        assertEquals(null, prod.one("pulumi:providers:gcp").inputs().get("credentials"), "ambient credentials by default");
     }
 
     @Test

@@ -44,6 +44,7 @@ final class Graph {
     final Map<String, Object> outputs;
     final Set<String> secretOutputs;
     final Set<String> generatedSecrets;
+    private final Map<String, Render.Options> options;
 
     private Graph(Render.Result rendered) {
         this.result = rendered.test();
@@ -51,6 +52,7 @@ final class Graph {
         this.outputs = rendered.outputs();
         this.secretOutputs = rendered.secretOutputs();
         this.generatedSecrets = rendered.generatedSecrets();
+        this.options = rendered.options();
     }
 
     /** Runs the program for {@code config} and records every resource; throws if the program failed. */
@@ -58,6 +60,42 @@ final class Graph {
         Render.Result rendered = Render.run(config);
         rendered.write(Path.of("target", "manifests", config.stack()), false);
         return new Graph(rendered);
+    }
+
+    /** The same without writing the manifests: for a variant of a real stack under the same stack name. */
+    static Graph variant(StackConfig config) {
+        return new Graph(Render.run(config));
+    }
+
+    /** The options the engine received with {@code r}: what it waits for, ignores, how long it may take. */
+    Render.Options options(Res r) {
+        Render.Options o = options.get(r.type() + "::" + r.name());
+        if (o == null) {
+            throw new AssertionError("no options recorded for " + r.type() + "::" + r.name());
+        }
+        return o;
+    }
+
+    /** Whether {@code r} waits for {@code other} (directly: dependsOn, or an input taken from it). */
+    boolean waitsFor(Res r, Res other) {
+        return options(r).dependsOn().contains(other.type() + "::" + other.name());
+    }
+
+    /** Whether {@code r} waits for {@code other}, directly or through what it waits for. */
+    boolean waitsForTransitively(Res r, Res other) {
+        String target = other.type() + "::" + other.name();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(options(r).dependsOn());
+        Set<String> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String next = todo.pop();
+            if (next.equals(target)) {
+                return true;
+            }
+            if (seen.add(next) && options.containsKey(next)) {
+                todo.addAll(options.get(next).dependsOn());
+            }
+        }
+        return false;
     }
 
     /** Resources of one cloud type, e.g. "gcp:compute/firewall:Firewall". */

@@ -68,7 +68,48 @@ class GraphTest {
         assertEquals(List.of(whenUnsatisfiable), spread.stream().map(c -> c.get("whenUnsatisfiable")).toList());
         assertEquals("topology.kubernetes.io/zone", spread.get(0).get("topologyKey"));
         List<Map<String, Object>> others = Policy.maps(Graph.podSpec(g.named("Deployment", "todo")).get("topologySpreadConstraints"));
-        assertEquals(List.of("ScheduleAnyway"), others.stream().map(c -> c.get("whenUnsatisfiable")).toList());
+        assertEquals("ScheduleAnyway", others.get(0).get("whenUnsatisfiable"));
+    }
+
+    /**
+     * With podAntiAffinity required, a StatefulSet gets the one-per-host rule (it rolls without surge and never has
+     * more pods than nodes, checked at load), a Deployment a hostname spread that is a rule too but always fits:
+     * prod-aws runs 4 counter pods and a surge pod on 3 nodes with no autoscaler.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"dev,false", "prod,true", "prod-aws,true"})
+    void deploymentsSpreadOverHostsAndOnlyStatefulSetsRequireOnePerHost(String stack, boolean required) {
+        Graph g = Stacks.graph(stack);
+        for (Graph.Res w : g.workloads()) {
+            Map<String, Object> anti = Policy.map(Policy.map(Graph.podSpec(w).get("affinity")).get("podAntiAffinity"));
+            boolean ruled = anti.containsKey("requiredDuringSchedulingIgnoredDuringExecution");
+            assertEquals(required && w.kind().equals("StatefulSet"), ruled, w.kind() + "/" + w.objectName());
+            List<Map<String, Object>> hostSpread = Policy.maps(Graph.podSpec(w).get("topologySpreadConstraints")).stream()
+                    .filter(c -> c.get("topologyKey").equals("kubernetes.io/hostname")).toList();
+            if (required && !w.kind().equals("StatefulSet")) {
+                assertEquals(1, hostSpread.size(), w.objectName());
+                Map<String, Object> spread = hostSpread.get(0);
+                assertEquals(List.of(1.0, "DoNotSchedule", "Honor"), List.of(spread.get("maxSkew"),
+                        spread.get("whenUnsatisfiable"), spread.get("nodeTaintsPolicy")), "cordoned nodes do not count");
+                Map<String, Object> podLabels = Policy.map(Policy.map(Graph.podTemplate(w).get("metadata")).get("labels"));
+                Map<String, Object> selected = Policy.map(Policy.map(spread.get("labelSelector")).get("matchLabels"));
+                assertTrue(!selected.isEmpty() && Policy.subset(selected, podLabels), w.objectName());
+            } else {
+                assertEquals(List.of(), hostSpread, w.objectName());
+            }
+        }
+    }
+
+    /** minikube without `minikube tunnel`: a NodePort, and the outputs say how to reach it instead of waiting. */
+    @Test
+    void theProxyCanBeANodePortWhereNoLoadBalancerComes() {
+        Map<String, String> raw = new java.util.HashMap<>(StackFiles.raw("dev"));
+        raw.put(StackConfig.PREFIX + "serviceType", "NodePort");
+        Graph g = Graph.of(StackConfig.parse("dev-nodeport", raw));
+        assertEquals("NodePort", g.named("Service", "proxy").spec().get("type"));
+        assertEquals("", g.outputs.get("serviceIp"));
+        assertTrue(((String) g.outputs.get("reach")).startsWith("the proxy is a NodePort: minikube service -n todo proxy --url"));
+        assertEquals("LoadBalancer", Stacks.graph("dev").named("Service", "proxy").spec().get("type"));
     }
 
     @Test

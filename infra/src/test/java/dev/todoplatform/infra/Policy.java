@@ -17,14 +17,21 @@ final class Policy {
             "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by");
 
     private final List<Graph.Res> objects;
+    /** The most nodes the stack's cluster can have (null: unknown, an existing cluster). */
+    private final Integer nodes;
     private final List<String> violations = new ArrayList<>();
 
-    private Policy(List<Graph.Res> objects) {
+    private Policy(List<Graph.Res> objects, Integer nodes) {
         this.objects = objects;
+        this.nodes = nodes;
     }
 
     static List<String> violations(List<Graph.Res> objects) {
-        Policy policy = new Policy(objects);
+        return violations(objects, null);
+    }
+
+    static List<String> violations(List<Graph.Res> objects, Integer nodes) {
+        Policy policy = new Policy(objects, nodes);
         policy.check();
         return policy.violations;
     }
@@ -110,6 +117,16 @@ final class Policy {
                     .anyMatch(p -> subset(map(map(p.spec().get("selector")).get("matchLabels")), podLabels));
             if (!budget) {
                 fail(w, "has " + replicas + " replicas and no PodDisruptionBudget");
+            }
+        }
+        Map<String, Object> anti = map(map(pod.get("affinity")).get("podAntiAffinity"));
+        if (longRunning && nodes != null && anti.containsKey("requiredDuringSchedulingIgnoredDuringExecution")) {
+            // A StatefulSet rolls one pod at a time without surge; a Deployment adds maxSurge pods.
+            int surge = "Deployment".equals(w.kind())
+                    ? number(map(map(w.spec().get("strategy")).get("rollingUpdate")).get("maxSurge"), 1) : 0;
+            if (replicas + surge > nodes) {
+                fail(w, "requires one pod per host for " + (replicas + surge) + " pods (" + replicas + " replicas + "
+                        + surge + " surge), but the cluster has at most " + nodes + " nodes: it never converges");
             }
         }
         if ("Deployment".equals(w.kind())) {

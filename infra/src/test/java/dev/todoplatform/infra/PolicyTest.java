@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,7 +23,27 @@ class PolicyTest {
     void everyObjectFollowsThePolicy(String stack) {
         Graph graph = Stacks.graph(stack);
         assertTrue(graph.workloads().size() >= 7, "workloads found: " + graph.workloads().size());
-        assertEquals(List.of(), Policy.violations(graph.kubernetes()));
+        assertEquals(List.of(), Policy.violations(graph.kubernetes(), StackFiles.config(stack).nodeCeiling()));
+    }
+
+    /** 4 counter pods (and a surge pod) one per host on EKS's 3 nodes: Pending forever, `pulumi up` times out. */
+    @Test
+    void aRequiredOnePerHostRuleThatCannotFitTheNodesIsCaught() throws Exception {
+        List<Graph.Res> objects = new ArrayList<>();
+        for (Graph.Res r : Stacks.graph("prod-aws").kubernetes()) {
+            if (r.kind().equals("Deployment") && r.objectName().equals("counter")) {
+                Map<String, Object> copy = deepCopy(r.inputs());
+                Graph.Res broken = new Graph.Res(r.type(), r.name(), copy, r.provider());
+                Map<String, Object> spec = Graph.podSpec(broken);
+                spec.put("affinity", Map.of("podAntiAffinity", Map.of("requiredDuringSchedulingIgnoredDuringExecution",
+                        List.of(Map.of("topologyKey", "kubernetes.io/hostname")))));
+                objects.add(broken);
+            } else {
+                objects.add(r);
+            }
+        }
+        assertEquals(List.of("Deployment/counter: requires one pod per host for 5 pods (4 replicas + 1 surge), but the"
+                + " cluster has at most 3 nodes: it never converges"), Policy.violations(objects, 3));
     }
 
     static Stream<Arguments> mutations() {

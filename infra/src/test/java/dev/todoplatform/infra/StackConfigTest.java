@@ -54,7 +54,7 @@ class StackConfigTest {
         "allowedSourceRanges|[\"10.0.0.0/33\"]|todo-platform:allowedSourceRanges=10.0.0.0/33 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
         "podAntiAffinity|always|todo-platform:podAntiAffinity=always is invalid: expected one of [preferred, required]",
         "resources|{\"todo\":{\"memory\":\"lots\"}}|todo-platform:resources.todo.memory=lots is invalid: expected a Kubernetes quantity such as 250m, 512Mi or 10Gi",
-        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:storageClass, todo-platform:synchronousReplication]"})
+        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:serviceType, todo-platform:storageClass, todo-platform:synchronousReplication]"})
     void aBadSettingFailsWithOneLineNamingKeyValueAndWhatIsAllowed(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + key, value);
@@ -62,10 +62,40 @@ class StackConfigTest {
     }
 
     @Test
-    void otherNamespacesAreLeftToTheirProviders() {
+    void theProvidersOwnCredentialSettingsAreForwardedAndAnyOtherIsRefused() {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
         raw.put("gcp:zone", "europe-west1-b");
-        assertEquals("todo", StackConfig.parse("prod", raw).namespace());
+        raw.put("gcp:impersonateServiceAccount", "deployer@my-gcp-project.iam.gserviceaccount.com");
+        assertEquals(Map.of("zone", "europe-west1-b", "impersonateServiceAccount",
+                "deployer@my-gcp-project.iam.gserviceaccount.com"), StackConfig.parse("prod", raw).cluster().access());
+        raw.put("gcp:userProjectOverride", "true");
+        assertRefused("prod", raw, "gcp:userProjectOverride is not forwarded to the program's gke provider, so it"
+                + " would be ignored: supported are [gcp:credentials, gcp:impersonateServiceAccount, gcp:project,"
+                + " gcp:region, gcp:zone]");
+        Map<String, String> aws = new HashMap<>(StackFiles.raw("prod-aws"));
+        aws.put("aws:sharedCredentialsFiles", "[\"/tmp/c\"]");
+        assertRefused("prod-aws", aws, "aws:sharedCredentialsFiles is not forwarded to the program's eks provider,"
+                + " so it would be ignored: supported are [aws:allowedAccountIds, aws:assumeRole, aws:profile, aws:region]");
+        Map<String, String> dev = new HashMap<>(StackFiles.raw("dev"));
+        dev.put("aws:profile", "prod");
+        assertRefused("dev", dev, "aws:profile is set, but this stack's platform is existing: remove it"
+                + " (pulumi config rm aws:profile)");
+        dev.remove("aws:profile");
+        dev.put("kubernetes:context", "kind");
+        assertRefused("dev", dev, "kubernetes:context would be ignored: the program's Kubernetes provider is"
+                + " explicit; name an existing cluster's context with todo-platform:kubeContext");
+    }
+
+    @Test
+    void aRequiredOnePerHostRuleMustFitTheNodesTheClusterCanHave() {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod-aws"));
+        raw.put(StackConfig.PREFIX + "postgresNodes", "5");
+        assertRefused("prod-aws", raw, "todo-platform:postgresNodes=5 does not fit: with"
+                + " todo-platform:podAntiAffinity=required every node needs its own host, and this cluster has at"
+                + " most 3 (cluster.minNodesPerZone x zones): raise that or lower postgresNodes");
+        assertEquals(3, StackFiles.config("prod-aws").nodeCeiling(), "no autoscaler on EKS: the desired size");
+        assertEquals(9, StackFiles.config("prod").nodeCeiling(), "GKE's autoscaler: up to the ceiling");
+        assertEquals(null, StackFiles.config("dev").nodeCeiling());
     }
 
     @Test
@@ -73,12 +103,13 @@ class StackConfigTest {
         StackConfig gke = StackFiles.config("prod");
         assertEquals(new StackConfig.Cluster("europe-west1", "my-gcp-project",
                 List.of("europe-west1-b", "europe-west1-c", "europe-west1-d"), "e2-standard-4", 1, 3, 100,
-                List.of("203.0.113.0/24"), List.of(), false, "REGULAR", true, null), gke.cluster());
+                List.of("203.0.113.0/24"), false, false, "REGULAR", true, null, 30, List.of(), Map.of()), gke.cluster());
         assertEquals("todo-platform-prod", gke.clusterName());
         StackConfig eks = StackFiles.config("prod-aws");
         assertEquals(StackConfig.Platform.EKS, eks.platform());
         assertEquals(new StackConfig.Cluster("eu-west-1", null, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
-                "m6i.xlarge", 1, 3, 50, List.of("203.0.113.0/24"), List.of(), true, "REGULAR", true, null), eks.cluster());
+                "m6i.xlarge", 1, 3, 50, List.of("203.0.113.0/24"), false, true, "REGULAR", true, null, 30, List.of(),
+                Map.of()), eks.cluster());
         assertEquals(null, StackFiles.config("dev").cluster());
     }
 
@@ -89,7 +120,7 @@ class StackConfigTest {
                 StackConfig.PREFIX + "cluster", "{\"zones\":[\"us-central1-a\",\"us-central1-f\"],\"apiSourceRanges\":[\"198.51.100.7/32\"]}"));
         StackConfig.Cluster c = StackConfig.parse("Team_A", raw).cluster();
         assertEquals(true, c.deletionProtection(), "deletion protection is on unless turned off");
-        assertEquals(List.of(), c.sshSourceRanges(), "SSH is closed unless opened");
+        assertEquals(false, c.iapSsh(), "SSH is closed unless opened");
         assertEquals("e2-standard-4", c.machineType());
         assertEquals("todo-platform-team-a", StackConfig.parse("Team_A", raw).clusterName());
     }
@@ -101,11 +132,13 @@ class StackConfigTest {
         "prod|cluster.zones|[\"europe-west1-b\",\"europe-west1-b\"]|todo-platform:cluster.zones=[\"europe-west1-b\",\"europe-west1-b\"] is invalid: expected 2 to 4 distinct zones of region europe-west1 such as [\"europe-west1-a\", \"europe-west1-b\"]: nodes, PostgreSQL and the proxy spread over them",
         "prod-aws|cluster.zones|[\"eu-west-1a\"]|todo-platform:cluster.zones=[\"eu-west-1a\"] is invalid: expected 2 to 4 distinct zones of region eu-west-1 such as [\"eu-west-1a\", \"eu-west-1b\"]: nodes, PostgreSQL and the proxy spread over them",
         "prod|cluster.apiSourceRanges|[]|todo-platform:cluster.apiSourceRanges is required for platform gke: the CIDRs allowed to reach the Kubernetes API, including where `pulumi up` runs (0.0.0.0/0 opens it to everyone)",
-        "prod|cluster.sshSourceRanges|[\"0.0.0.0/-1\"]|todo-platform:cluster.sshSourceRanges=0.0.0.0/-1 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
+        "prod|cluster.sshSourceRanges|[\"192.0.2.0/28\"]|todo-platform:cluster.sshSourceRanges was removed: the nodes are private (no external address), so no range could reach them; set cluster.iapSsh: true and use `gcloud compute ssh NODE --tunnel-through-iap`",
+        "prod-aws|cluster.logRetentionDays|10|todo-platform:cluster.logRetentionDays=10 is invalid: expected one of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]",
+        "prod-aws|cluster.adminRoles|[\"admin\"]|todo-platform:cluster.adminRoles=admin is invalid: expected a list of IAM role ARNs such as [\"arn:aws:iam::123456789012:role/platform-admins\"]",
         "prod|cluster.releaseChannel|\"NIGHTLY\"|todo-platform:cluster.releaseChannel=NIGHTLY is invalid: expected one of [RAPID, REGULAR, STABLE]",
-        "prod|cluster.natGateways|\"shared\"|todo-platform:cluster.natGateways is not a setting: known are [apiSourceRanges, deletionProtection, diskSizeGb, machineType, maxNodesPerZone, minNodesPerZone, releaseChannel, sshSourceRanges, zones]",
+        "prod|cluster.natGateways|\"shared\"|todo-platform:cluster.natGateways is not a setting: known are [apiSourceRanges, deletionProtection, diskSizeGb, iapSsh, machineType, maxNodesPerZone, minNodesPerZone, releaseChannel, zones]",
         "prod-aws|cluster.natGateways|\"one\"|todo-platform:cluster.natGateways=one is invalid: expected one of [per-zone, shared]",
-        "prod-aws|cluster.sshSourceRanges|[]|todo-platform:cluster.sshSourceRanges is not a setting: known are [apiSourceRanges, diskSizeGb, kubernetesVersion, machineType, maxNodesPerZone, minNodesPerZone, natGateways, zones]",
+        "prod-aws|cluster.iapSsh|true|todo-platform:cluster.iapSsh is not a setting: known are [adminRoles, apiSourceRanges, diskSizeGb, kubernetesVersion, logRetentionDays, machineType, maxNodesPerZone, minNodesPerZone, natGateways, zones]",
         "prod-aws|cluster.maxNodesPerZone|0|todo-platform:cluster.maxNodesPerZone=0 is invalid: expected an integer from 1 to 20",
         "prod-aws|cluster.kubernetesVersion|\"latest\"|todo-platform:cluster.kubernetesVersion=latest is invalid: expected a minor version such as 1.33",
         "prod|cluster.deletionProtection|\"maybe\"|todo-platform:cluster.deletionProtection=maybe is invalid: expected true or false",

@@ -104,6 +104,7 @@ public final class Cluster implements AutoCloseable {
                     case "PodDisruptionBudget" -> f.accept("spec", "no node drains on one machine; rollouts follow maxUnavailable");
                     case "NetworkPolicy" -> f.accept("spec", "not enforced by this runtime (README: what the runtime does not do)");
                     case "StorageClass" -> f.acceptRest("one volume driver here: every class is an engine volume");
+                    case "PersistentVolumeClaim" -> f.accept("spec", "a claim's size (the program patches it): engine volumes have no size (README)");
                     case "Service" -> service(name, f.obj("spec"));
                     case "StatefulSet" -> workloads.add(statefulSet(name, f.obj("spec")));
                     case "Deployment" -> workloads.add(deployment(name, f.obj("spec")));
@@ -171,6 +172,7 @@ public final class Cluster implements AutoCloseable {
             cs.obj("resources").accept("requests", "engine volumes have no size (README)");
         }
         spec.accept("revisionHistoryLimit", "no rollbacks here");
+        spec.accept("persistentVolumeClaimRetentionPolicy", "claims here go with `down --volumes` (README)");
         String policy = spec.str("podManagementPolicy", "OrderedReady");
         if (!policy.equals("Parallel") && !policy.equals("OrderedReady")) {
             throw new IllegalArgumentException("spec.podManagementPolicy=" + policy + " is not implemented");

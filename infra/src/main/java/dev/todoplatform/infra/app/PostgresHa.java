@@ -2,7 +2,6 @@ package dev.todoplatform.infra.app;
 
 import com.pulumi.core.Output;
 import com.pulumi.kubernetes.apps.v1.StatefulSet;
-import com.pulumi.kubernetes.apps.v1.StatefulSetArgs;
 import com.pulumi.kubernetes.apps.v1.inputs.StatefulSetSpecArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
 import com.pulumi.kubernetes.core.v1.Service;
@@ -74,24 +73,23 @@ public final class PostgresHa extends ComponentResource {
                         .build())
                 .build(), k.options());
 
-        PodTemplateSpecArgs template = k.podTemplateAcrossZones(COMPONENT, UID,
+        PodTemplateSpecArgs template = k.statefulPodTemplate(COMPONENT, UID,
                 List.of(postgres(k, config), repmgrd(k, config)),
                 List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0555),
                         Kube.emptyDir("run", "64Mi"),
                         Kube.emptyDir("tmp", "64Mi")),
-                60);
-        this.statefulSet = new StatefulSet(COMPONENT, StatefulSetArgs.builder()
-                .metadata(k.meta(COMPONENT, COMPONENT))
-                .spec(StatefulSetSpecArgs.builder()
-                        .serviceName(HEADLESS)
-                        .replicas(config.postgresNodes())
-                        // Nodes start together: a surviving standby must not wait for node 0 to be Ready.
-                        .podManagementPolicy("Parallel")
-                        .selector(k.selectorArgs(COMPONENT))
-                        .template(template)
-                        .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.postgresStorage(), storageClass))
-                        .build())
-                .build(), k.options(List.of(headless)));
+                60, config.cluster() != null);
+        this.statefulSet = k.statefulSet(COMPONENT, StatefulSetSpecArgs.builder()
+                .serviceName(HEADLESS)
+                .replicas(config.postgresNodes())
+                // Nodes start together: a surviving standby must not wait for node 0 to be Ready.
+                .podManagementPolicy("Parallel")
+                .selector(k.selectorArgs(COMPONENT))
+                .template(template)
+                .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.postgresStorage(), storageClass)),
+                // The startup probe allows a clone 30 minutes (10 s x 180).
+                35, List.of(headless));
+        k.claimSizes("data", COMPONENT, config.postgresNodes(), config.postgresStorage(), statefulSet);
         k.disruptionBudget(COMPONENT);
         registerOutputs(Map.of("primaryCandidates", Output.of(String.join(",", nodes))));
     }

@@ -14,6 +14,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.todoplatform.config.ConfigFile;
 import dev.todoplatform.config.Topology;
+import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
 import java.util.List;
 import java.util.Map;
@@ -66,13 +67,14 @@ public final class Proxy extends ComponentResource {
                         List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444),
                                 Kube.emptyDir("run", "128Mi")), 30),
                 upstreams);
+        boolean nodePort = k.config().serviceType() == StackConfig.ServiceType.NODE_PORT;
         ServiceSpecArgs.Builder spec = ServiceSpecArgs.builder()
-                .type("LoadBalancer")
+                .type(nodePort ? "NodePort" : "LoadBalancer")
                 // Keeps the client's address, so source ranges and nginx's logs see the real client.
                 .externalTrafficPolicy("Local")
                 .selector(k.selector(COMPONENT))
                 .ports(ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build());
-        if (!k.config().allowedSourceRanges().isEmpty()) {
+        if (!nodePort && !k.config().allowedSourceRanges().isEmpty()) {
             spec.loadBalancerSourceRanges(k.config().allowedSourceRanges());
         }
         this.service = new Service(COMPONENT, ServiceArgs.builder()
@@ -83,7 +85,8 @@ public final class Proxy extends ComponentResource {
         if (k.config().replicas().proxy() > 1) {
             k.disruptionBudget(COMPONENT);
         }
-        this.address = service.status().applyValue(status -> status
+        // A NodePort has no address of its own (its port is on every node): the outputs say how to reach it.
+        this.address = nodePort ? Output.of("") : service.status().applyValue(status -> status
                 .flatMap(s -> s.loadBalancer())
                 .flatMap(lb -> lb.ingress().stream().findFirst())
                 .flatMap(ingress -> ingress.ip().or(ingress::hostname))

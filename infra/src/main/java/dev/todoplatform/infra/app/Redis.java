@@ -1,7 +1,6 @@
 package dev.todoplatform.infra.app;
 
 import com.pulumi.kubernetes.apps.v1.StatefulSet;
-import com.pulumi.kubernetes.apps.v1.StatefulSetArgs;
 import com.pulumi.kubernetes.apps.v1.inputs.StatefulSetSpecArgs;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
 import com.pulumi.kubernetes.core.v1.Service;
@@ -49,18 +48,16 @@ public final class Redis extends ComponentResource {
                 .readinessProbe(Kube.execProbe(5, 2, "sh", "-c", ping))
                 .build();
         this.service = k.clusterService(COMPONENT, COMPONENT, PORT, PORT);
-        this.statefulSet = new StatefulSet(COMPONENT, StatefulSetArgs.builder()
-                .metadata(k.meta(COMPONENT, COMPONENT))
-                .spec(StatefulSetSpecArgs.builder()
-                        .serviceName(COMPONENT)
-                        .replicas(1)
-                        .selector(k.selectorArgs(COMPONENT))
-                        .template(k.podTemplate(COMPONENT, UID, List.of(container),
-                                List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444)),
-                                30))
-                        .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.redisStorage(), storageClass))
-                        .build())
-                .build(), k.options());
+        this.statefulSet = k.statefulSet(COMPONENT, StatefulSetSpecArgs.builder()
+                .serviceName(COMPONENT)
+                .replicas(1)
+                .selector(k.selectorArgs(COMPONENT))
+                .template(k.statefulPodTemplate(COMPONENT, UID, List.of(container),
+                        List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444)),
+                        30, false))
+                .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.redisStorage(), storageClass)),
+                10, List.of());
+        k.claimSizes("data", COMPONENT, 1, config.redisStorage(), statefulSet);
         registerOutputs(Map.of());
     }
 }

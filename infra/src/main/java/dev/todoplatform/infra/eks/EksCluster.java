@@ -10,15 +10,23 @@ import com.pulumi.aws.ec2.SecurityGroupArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateBlockDeviceMappingArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateBlockDeviceMappingEbsArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateMetadataOptionsArgs;
+import com.pulumi.aws.cloudwatch.LogGroup;
+import com.pulumi.aws.cloudwatch.LogGroupArgs;
+import com.pulumi.aws.eks.AccessEntry;
+import com.pulumi.aws.eks.AccessEntryArgs;
+import com.pulumi.aws.eks.AccessPolicyAssociation;
+import com.pulumi.aws.eks.AccessPolicyAssociationArgs;
 import com.pulumi.aws.eks.Addon;
 import com.pulumi.aws.eks.AddonArgs;
 import com.pulumi.aws.eks.Cluster;
 import com.pulumi.aws.eks.ClusterArgs;
 import com.pulumi.aws.eks.NodeGroup;
 import com.pulumi.aws.eks.NodeGroupArgs;
+import com.pulumi.aws.eks.inputs.AccessPolicyAssociationAccessScopeArgs;
 import com.pulumi.aws.eks.inputs.ClusterAccessConfigArgs;
 import com.pulumi.aws.eks.inputs.ClusterEncryptionConfigArgs;
 import com.pulumi.aws.eks.inputs.ClusterEncryptionConfigProviderArgs;
+import com.pulumi.aws.eks.inputs.ClusterUpgradePolicyArgs;
 import com.pulumi.aws.eks.inputs.ClusterVpcConfigArgs;
 import com.pulumi.aws.eks.inputs.NodeGroupLaunchTemplateArgs;
 import com.pulumi.aws.eks.inputs.NodeGroupNodeRepairConfigArgs;
@@ -65,10 +73,14 @@ public final class EksCluster extends ComponentResource {
             POLICY + "AmazonEC2ContainerRegistryReadOnly");
     public static final String EBS_CSI_POLICY = POLICY + "service-role/AmazonEBSCSIDriverPolicy";
     public static final String EBS_CSI_SERVICE_ACCOUNT = "system:serviceaccount:kube-system:ebs-csi-controller-sa";
+    public static final String ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+    /** The VPC CNI's own network policy agent (in its aws-node DaemonSet) enforces NetworkPolicies; off by default. */
+    public static final String VPC_CNI_CONFIGURATION = "{\"enableNetworkPolicy\":\"true\"}";
 
     public final Cluster cluster;
     public final NodeGroup nodeGroup;
     public final Addon ebsCsiDriver;
+    public final Addon vpcCni;
     public final Output<String> kubeconfig;
 
     public EksCluster(String name, StackConfig config, Provider aws, EksNetwork network) {
@@ -88,6 +100,14 @@ public final class EksCluster extends ComponentResource {
                 .enableKeyRotation(true)
                 .deletionWindowInDays(7)
                 .build(), opts);
+
+        // EKS would create this group itself on first log, with no expiry, and leave it behind on destroy.
+        LogGroup logs = new LogGroup("control-plane-logs", LogGroupArgs.builder()
+                .name("/aws/eks/" + clusterName + "/cluster")
+                .retentionInDays(settings.logRetentionDays())
+                .build(), opts);
+        List<Resource> beforeCluster = new ArrayList<>(clusterGrants);
+        beforeCluster.add(logs);
 
         ClusterArgs.Builder args = ClusterArgs.builder()
                 .name(clusterName)
@@ -109,12 +129,26 @@ public final class EksCluster extends ComponentResource {
                         .bootstrapClusterCreatorAdminPermissions(true)
                         .build())
                 .enabledClusterLogTypes("api", "audit", "authenticator")
+                // Standard support only: after about 14 months a version is upgraded instead of moving to extended
+                // support, which costs six times as much per hour.
+                .upgradePolicy(ClusterUpgradePolicyArgs.builder().supportType("STANDARD").build())
                 .tags(Map.of("app", "todo-platform"));
         if (settings.kubernetesVersion() != null) {
             args.version(settings.kubernetesVersion());
         }
         this.cluster = new Cluster("cluster", args.build(),
-                CustomResourceOptions.builder().parent(this).provider(aws).dependsOn(clusterGrants).build());
+                CustomResourceOptions.builder().parent(this).provider(aws).dependsOn(beforeCluster).build());
+        for (String principal : settings.adminRoles()) {
+            String id = "admin-" + principal.substring(principal.lastIndexOf('/') + 1);
+            AccessEntry entry = new AccessEntry(id, AccessEntryArgs.builder()
+                    .clusterName(cluster.name()).principalArn(principal).type("STANDARD").build(), opts);
+            new AccessPolicyAssociation(id, AccessPolicyAssociationArgs.builder()
+                    .clusterName(cluster.name())
+                    .principalArn(principal)
+                    .policyArn(ADMIN_POLICY)
+                    .accessScope(AccessPolicyAssociationAccessScopeArgs.builder().type("cluster").build())
+                    .build(), CustomResourceOptions.builder().parent(this).provider(aws).dependsOn(entry).build());
+        }
 
         LaunchTemplate nodeTemplate = new LaunchTemplate("nodes", LaunchTemplateArgs.builder()
                 .description("Nodes of " + clusterName + ": IMDSv2 only, encrypted gp3 root disk, the node security group")
@@ -122,8 +156,9 @@ public final class EksCluster extends ComponentResource {
                 .metadataOptions(LaunchTemplateMetadataOptionsArgs.builder()
                         .httpEndpoint("enabled")
                         .httpTokens("required")
-                        // 2 hops: add-ons that still read instance metadata from a pod keep working.
-                        .httpPutResponseHopLimit(2)
+                        // 1 hop: only the node itself (and host-network pods) reach instance metadata, so no pod
+                        // can read the node role's credentials; pods that need AWS get their own role (IRSA).
+                        .httpPutResponseHopLimit(1)
                         .build())
                 .blockDeviceMappings(LaunchTemplateBlockDeviceMappingArgs.builder()
                         .deviceName("/dev/xvda")
@@ -138,6 +173,8 @@ public final class EksCluster extends ComponentResource {
         beforeNodes.addAll(network.natGateways);
         this.nodeGroup = new NodeGroup("nodes", NodeGroupArgs.builder()
                 .clusterName(cluster.name())
+                // The nodes follow the control plane's version when it is upgraded.
+                .version(cluster.version())
                 .nodeRoleArn(nodeRole.arn())
                 .subnetIds(Output.all(network.privateSubnets.stream().map(s -> s.id()).toList()))
                 .instanceTypes(settings.machineType())
@@ -156,6 +193,14 @@ public final class EksCluster extends ComponentResource {
                 .nodeRepairConfig(NodeGroupNodeRepairConfigArgs.builder().enabled(true).build())
                 .labels(Map.of("app", "todo-platform"))
                 .build(), CustomResourceOptions.builder().parent(this).provider(aws).dependsOn(beforeNodes).build());
+
+        this.vpcCni = new Addon("vpc-cni", AddonArgs.builder()
+                .clusterName(cluster.name())
+                .addonName("vpc-cni")
+                .configurationValues(VPC_CNI_CONFIGURATION)
+                .resolveConflictsOnCreate("OVERWRITE")
+                .resolveConflictsOnUpdate("OVERWRITE")
+                .build(), opts);
 
         Output<String> issuer = cluster.identities().applyValue(EksCluster::issuerOf);
         OpenIdConnectProvider oidc = new OpenIdConnectProvider("oidc", OpenIdConnectProviderArgs.builder()

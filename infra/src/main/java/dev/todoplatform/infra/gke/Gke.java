@@ -1,5 +1,6 @@
 package dev.todoplatform.infra.gke;
 
+import com.pulumi.core.Output;
 import com.pulumi.gcp.Provider;
 import com.pulumi.gcp.ProviderArgs;
 import dev.todoplatform.infra.ClusterTarget;
@@ -17,13 +18,25 @@ public final class Gke {
 
     public static ClusterTarget target(StackConfig config) {
         StackConfig.Cluster settings = config.cluster();
-        Provider gcp = new Provider("gcp", ProviderArgs.builder()
+        ProviderArgs.Builder args = ProviderArgs.builder()
                 .project(settings.project())
                 .region(settings.region())
-                .defaultLabels(Map.of("app", "todo-platform", "stack", config.stack().toLowerCase()))
-                .build());
-        GkeNetwork network = new GkeNetwork("network", config, gcp);
-        GkeCluster cluster = new GkeCluster("cluster", config, gcp, network);
+                .defaultLabels(Map.of("app", "todo-platform", "stack", config.stack().toLowerCase()));
+        // An explicit provider reads none of the stack's gcp: settings itself: the credential ones are forwarded.
+        Map<String, String> access = settings.access();
+        if (access.containsKey("zone")) {
+            args.zone(access.get("zone"));
+        }
+        if (access.containsKey("credentials")) {
+            args.credentials(Output.ofSecret(access.get("credentials")));
+        }
+        if (access.containsKey("impersonateServiceAccount")) {
+            args.impersonateServiceAccount(access.get("impersonateServiceAccount"));
+        }
+        Provider gcp = new Provider("gcp", args.build());
+        ProjectApis apis = new ProjectApis("apis", gcp);
+        GkeNetwork network = new GkeNetwork("network", config, gcp, apis.enabled);
+        GkeCluster cluster = new GkeCluster("cluster", config, gcp, network, apis.enabled);
         com.pulumi.kubernetes.Provider kubernetes = ClusterTarget.providerFor("gke", cluster.kubeconfig,
                 List.of(cluster.nodePool));
         return new ClusterTarget(kubernetes, settings.zones(),

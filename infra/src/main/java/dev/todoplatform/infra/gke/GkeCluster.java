@@ -21,8 +21,6 @@ import com.pulumi.gcp.container.inputs.NodePoolUpgradeSettingsArgs;
 import com.pulumi.gcp.container.outputs.ClusterMasterAuth;
 import com.pulumi.gcp.projects.IAMMember;
 import com.pulumi.gcp.projects.IAMMemberArgs;
-import com.pulumi.gcp.projects.Service;
-import com.pulumi.gcp.projects.ServiceArgs;
 import com.pulumi.gcp.serviceaccount.Account;
 import com.pulumi.gcp.serviceaccount.AccountArgs;
 import com.pulumi.resources.ComponentResource;
@@ -57,17 +55,10 @@ public final class GkeCluster extends ComponentResource {
     public final NodePool nodePool;
     public final Output<String> kubeconfig;
 
-    public GkeCluster(String name, StackConfig config, Provider gcp, GkeNetwork network) {
+    public GkeCluster(String name, StackConfig config, Provider gcp, GkeNetwork network, List<Resource> apis) {
         super("todo-platform:gke:Cluster", name, ComponentResourceOptions.builder().build());
         StackConfig.Cluster settings = config.cluster();
-        CustomResourceOptions opts = CustomResourceOptions.builder().parent(this).provider(gcp).build();
-
-        List<Resource> apis = new ArrayList<>();
-        for (String api : List.of("compute.googleapis.com", "container.googleapis.com")) {
-            // Left enabled on destroy: other things in the project may use them.
-            apis.add(new Service(api.substring(0, api.indexOf('.')) + "-api", ServiceArgs.builder()
-                    .service(api).disableOnDestroy(false).build(), opts));
-        }
+        CustomResourceOptions opts = CustomResourceOptions.builder().parent(this).provider(gcp).dependsOn(apis).build();
         Account nodes = new Account("nodes", AccountArgs.builder()
                 .accountId(accountId(config.clusterName()))
                 .displayName("GKE nodes of " + config.clusterName())
@@ -143,7 +134,10 @@ public final class GkeCluster extends ComponentResource {
                         .tags(network.nodeTag)
                         .labels(Map.of("app", "todo-platform"))
                         .build())
-                .build(), CustomResourceOptions.builder().parent(this).provider(gcp).dependsOn(grants).build());
+                .build(), CustomResourceOptions.builder().parent(this).provider(gcp).dependsOn(grants)
+                // The pool is created with its floor and then sized by the autoscaler; initialNodeCount forces a
+                // new pool when it changes, so a new minNodesPerZone only moves the autoscaler's floor.
+                .ignoreChanges("initialNodeCount").build());
 
         this.kubeconfig = Output.tuple(cluster.name(), cluster.endpoint(), cluster.masterAuth())
                 // Application Default Credentials, as the README sets up (and CI's service accounts provide):

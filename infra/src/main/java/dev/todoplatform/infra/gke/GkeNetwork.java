@@ -18,6 +18,7 @@ import com.pulumi.gcp.compute.inputs.SubnetworkSecondaryIpRangeArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
 import dev.todoplatform.infra.StackConfig;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +43,10 @@ public final class GkeNetwork extends ComponentResource {
     /** The network tag on every node: the firewall's rules for nodes target it. */
     public final String nodeTag;
 
-    public GkeNetwork(String name, StackConfig config, Provider gcp) {
+    public GkeNetwork(String name, StackConfig config, Provider gcp, List<Resource> apis) {
         super("todo-platform:gke:Network", name, ComponentResourceOptions.builder().build());
         StackConfig.Cluster cluster = config.cluster();
-        CustomResourceOptions opts = CustomResourceOptions.builder().parent(this).provider(gcp).build();
+        CustomResourceOptions opts = CustomResourceOptions.builder().parent(this).provider(gcp).dependsOn(apis).build();
         this.nodeTag = config.clusterName() + "-node";
         this.network = new Network("vpc", NetworkArgs.builder()
                 .autoCreateSubnetworks(false)
@@ -77,9 +78,10 @@ public final class GkeNetwork extends ComponentResource {
                 List.of(rule("tcp"), rule("udp"), rule("icmp")), opts);
         allow("allow-health-checks", "Google's load-balancer health checks reach kube-proxy and node ports",
                 HEALTH_CHECK_RANGES, nodeTag, List.of(rule("tcp", "10256", "30000-32767")), opts);
-        if (!cluster.sshSourceRanges().isEmpty()) {
-            allow("allow-ssh", "SSH to the nodes from the listed ranges only", cluster.sshSourceRanges(), nodeTag,
-                    List.of(rule("tcp", "22")), opts);
+        if (cluster.iapSsh()) {
+            // The nodes have no external address: SSH reaches them only through IAP's TCP forwarding.
+            allow("allow-iap-ssh", "SSH through IAP TCP forwarding (gcloud compute ssh --tunnel-through-iap)",
+                    List.of(StackConfig.IAP_RANGE), nodeTag, List.of(rule("tcp", "22")), opts);
         }
         // Explicit (the VPC denies by default too): the rule shows up in audits and firewall logs.
         new Firewall("deny-all-ingress", FirewallArgs.builder()

@@ -48,7 +48,18 @@ import com.pulumi.kubernetes.core.v1.inputs.TopologySpreadConstraintArgs;
 import com.pulumi.kubernetes.core.v1.inputs.WeightedPodAffinityTermArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.LabelSelectorArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
+import com.pulumi.kubernetes.apps.v1.StatefulSet;
+import com.pulumi.kubernetes.apps.v1.StatefulSetArgs;
+import com.pulumi.kubernetes.apps.v1.inputs.StatefulSetPersistentVolumeClaimRetentionPolicyArgs;
+import com.pulumi.kubernetes.apps.v1.inputs.StatefulSetSpecArgs;
+import com.pulumi.kubernetes.core.v1.PersistentVolumeClaimPatch;
+import com.pulumi.kubernetes.core.v1.PersistentVolumeClaimPatchArgs;
+import com.pulumi.kubernetes.core.v1.inputs.PersistentVolumeClaimSpecPatchArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ResourceRequirementsPatchArgs;
+import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaPatchArgs;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.CustomTimeouts;
+import java.time.Duration;
 import com.pulumi.resources.Resource;
 import dev.todoplatform.infra.StackConfig;
 import java.util.LinkedHashMap;
@@ -190,20 +201,35 @@ public final class Kube {
     }
 
     /**
-     * Replicas on different hosts (required or preferred, a stack setting) and spread over zones: losing a
-     * node or a zone takes at most one replica of a small component.
+     * A StatefulSet's replicas on different hosts: a rule where the stack requires it (the replicas never exceed the
+     * stack's nodes, and a StatefulSet rolls without surge), else a preference.
      */
-    public AffinityArgs antiAffinity(String component) {
+    public AffinityArgs antiAffinity(String component, boolean required) {
         PodAffinityTermArgs term = PodAffinityTermArgs.builder()
                 .labelSelector(selectorArgs(component)).topologyKey("kubernetes.io/hostname").build();
         PodAntiAffinityArgs.Builder anti = PodAntiAffinityArgs.builder();
-        if (config.requiredAntiAffinity()) {
+        if (required) {
             anti.requiredDuringSchedulingIgnoredDuringExecution(term);
         } else {
             anti.preferredDuringSchedulingIgnoredDuringExecution(
                     WeightedPodAffinityTermArgs.builder().weight(100).podAffinityTerm(term).build());
         }
         return AffinityArgs.builder().podAntiAffinity(anti.build()).build();
+    }
+
+    /**
+     * A Deployment's replicas spread over hosts at most one apart, a rule where the stack requires it: unlike a
+     * required anti-affinity it always fits (4 replicas and a rollout's surge pod on 3 nodes), so a rollout never
+     * waits for a node nobody adds. Cordoned and tainted nodes do not count (a drain must not block it).
+     */
+    public TopologySpreadConstraintArgs hostSpread(String component) {
+        return TopologySpreadConstraintArgs.builder()
+                .maxSkew(1)
+                .topologyKey("kubernetes.io/hostname")
+                .whenUnsatisfiable("DoNotSchedule")
+                .nodeTaintsPolicy("Honor")
+                .labelSelector(selectorArgs(component))
+                .build();
     }
 
     /** Its own identity per component, and no API token: nothing here talks to the Kubernetes API. */
@@ -267,7 +293,10 @@ public final class Kube {
                 .build(), options());
     }
 
-    /** A pod of this component: its ServiceAccount, the security context, spreading, no API token. */
+    /**
+     * A pod of a Deployment (or Job): its ServiceAccount, the security context, no API token, preferably one per
+     * host and spread over zones; with podAntiAffinity required, spread over hosts as a rule ({@link #hostSpread}).
+     */
     public PodTemplateSpecArgs podTemplate(String component, int uid, List<ContainerArgs> containers,
                                            List<VolumeArgs> volumes, int terminationGraceSeconds) {
         return PodTemplateSpecArgs.builder()
@@ -277,28 +306,40 @@ public final class Kube {
     }
 
     /**
-     * The same, with the zone spread required where the cluster spans zones (a cloud stack): for the database,
-     * where two of three nodes in one zone would mean no majority, so no promotion, when that zone goes. An
-     * existing cluster's nodes may carry no zone label, and a required spread would leave the pods Pending.
+     * A pod of a StatefulSet: one per host as a rule where the stack requires it, and spread over zones, as a rule
+     * when {@code zonesRequired}: for the database, where two of three nodes in one zone would mean no majority,
+     * so no promotion, when that zone goes. An existing cluster's nodes may carry no zone label, and a required
+     * spread would leave the pods Pending.
      */
-    public PodTemplateSpecArgs podTemplateAcrossZones(String component, int uid, List<ContainerArgs> containers,
-                                                      List<VolumeArgs> volumes, int terminationGraceSeconds) {
+    public PodTemplateSpecArgs statefulPodTemplate(String component, int uid, List<ContainerArgs> containers,
+                                                   List<VolumeArgs> volumes, int terminationGraceSeconds,
+                                                   boolean zonesRequired) {
         return PodTemplateSpecArgs.builder()
                 .metadata(ObjectMetaArgs.builder().labels(labels(component)).build())
-                .spec(podSpec(component, uid, containers, volumes, terminationGraceSeconds)
-                        .topologySpreadConstraints(zoneSpread(component, config.cluster() != null)).build())
+                .spec(basePodSpec(component, uid, containers, volumes, terminationGraceSeconds)
+                        .affinity(antiAffinity(component, config.podAntiAffinity() == StackConfig.AntiAffinity.REQUIRED))
+                        .topologySpreadConstraints(zoneSpread(component, zonesRequired)).build())
                 .build();
     }
 
     public PodSpecArgs.Builder podSpec(String component, int uid, List<ContainerArgs> containers,
                                        List<VolumeArgs> volumes, int terminationGraceSeconds) {
+        List<TopologySpreadConstraintArgs> spread = new java.util.ArrayList<>(List.of(zoneSpread(component, false)));
+        if (config.podAntiAffinity() == StackConfig.AntiAffinity.REQUIRED) {
+            spread.add(hostSpread(component));
+        }
+        return basePodSpec(component, uid, containers, volumes, terminationGraceSeconds)
+                .affinity(antiAffinity(component, false))
+                .topologySpreadConstraints(spread);
+    }
+
+    private PodSpecArgs.Builder basePodSpec(String component, int uid, List<ContainerArgs> containers,
+                                            List<VolumeArgs> volumes, int terminationGraceSeconds) {
         return PodSpecArgs.builder()
                 .serviceAccountName(component)
                 .automountServiceAccountToken(false)
                 .enableServiceLinks(false)
                 .securityContext(podSecurity(uid))
-                .affinity(antiAffinity(component))
-                .topologySpreadConstraints(zoneSpread(component, false))
                 .terminationGracePeriodSeconds(terminationGraceSeconds)
                 .containers(containers)
                 .volumes(volumes);
@@ -321,6 +362,51 @@ public final class Kube {
 
     public static ContainerPortArgs port(String name, int port) {
         return ContainerPortArgs.builder().name(name).containerPort(port).protocol("TCP").build();
+    }
+
+    /**
+     * A StatefulSet with volumes, as the engine must treat it: its claim templates are ignored after creation (a
+     * change would replace the StatefulSet, deleting every pod at once, and still not resize the claims; {@link
+     * #claimSizes} resizes them), its claims are deleted with it and when it scales down (no disk outlives its
+     * node), and the await allows {@code awaitMinutes} (the startup probes' own budget, plus margin).
+     */
+    public StatefulSet statefulSet(String component, StatefulSetSpecArgs.Builder spec, int awaitMinutes,
+                                   List<Resource> dependsOn) {
+        CustomResourceOptions.Builder opts = CustomResourceOptions.builder().provider(provider).dependsOn(dependsOn)
+                .ignoreChanges("spec.volumeClaimTemplates")
+                .customTimeouts(CustomTimeouts.builder().create(Duration.ofMinutes(awaitMinutes))
+                        .update(Duration.ofMinutes(awaitMinutes)).delete(Duration.ofMinutes(15)).build());
+        if (parent != null) {
+            opts.parent(parent);
+        }
+        return new StatefulSet(component, StatefulSetArgs.builder()
+                .metadata(meta(component, component))
+                .spec(spec.persistentVolumeClaimRetentionPolicy(StatefulSetPersistentVolumeClaimRetentionPolicyArgs
+                        .builder().whenDeleted("Delete").whenScaled("Delete").build()).build())
+                .build(), opts.build());
+    }
+
+    /**
+     * The size of every claim of a StatefulSet, applied to the live claims (a server-side apply patch, forced: the
+     * StatefulSet controller created them), so a larger size setting expands the volumes in place. Dropping a
+     * patch leaves the claim as it is (the StatefulSet's retention policy deletes it).
+     */
+    public void claimSizes(String claim, String statefulSet, int replicas, String size, Resource after) {
+        for (int i = 0; i < replicas; i++) {
+            String name = claim + "-" + statefulSet + "-" + i;
+            CustomResourceOptions.Builder opts = CustomResourceOptions.builder().provider(provider)
+                    .dependsOn(after).retainOnDelete(true);
+            if (parent != null) {
+                opts.parent(parent);
+            }
+            new PersistentVolumeClaimPatch(name, PersistentVolumeClaimPatchArgs.builder()
+                    .metadata(ObjectMetaPatchArgs.builder().name(name).namespace(namespace()).labels(labels(statefulSet))
+                            .annotations(Map.of("pulumi.com/patchForce", "true")).build())
+                    .spec(PersistentVolumeClaimSpecPatchArgs.builder()
+                            .resources(ResourceRequirementsPatchArgs.builder().requests(Map.of("storage", size)).build())
+                            .build())
+                    .build(), opts.build());
+        }
     }
 
     /** A volume claim template; a null storage class means the cluster's default. */

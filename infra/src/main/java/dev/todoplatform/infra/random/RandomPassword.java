@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The pulumi-random provider's {@code RandomPassword}, bound by hand: {@code com.pulumi:random} is not on the
  * Maven repository this project builds from. Same shape as a generated SDK class; the engine installs the
- * provider plugin named in {@code com/pulumi/random/plugin.json}. {@code result} is a secret output.
+ * provider plugin named in {@code com/pulumi/random/plugin.json}. {@code result} and {@code bcryptHash} are secret outputs.
  */
 @ResourceType(type = "random:index/randomPassword:RandomPassword")
 public class RandomPassword extends CustomResource {
@@ -20,9 +20,6 @@ public class RandomPassword extends CustomResource {
     @Export(name = "result", refs = {String.class}, tree = "[0]")
     private Output<String> result;
 
-    @Export(name = "length", refs = {Integer.class}, tree = "[0]")
-    private Output<Integer> length;
-
     public RandomPassword(String name, RandomPasswordArgs args, CustomResourceOptions options) {
         super(TYPE, name, args, makeResourceOptions(options));
     }
@@ -31,14 +28,12 @@ public class RandomPassword extends CustomResource {
         return result;
     }
 
-    public Output<Integer> length() {
-        return length;
-    }
-
     private static CustomResourceOptions makeResourceOptions(CustomResourceOptions options) {
         CustomResourceOptions defaults = CustomResourceOptions.builder()
                 .version(PROVIDER_VERSION)
-                .additionalSecretOutputs(List.of("result"))
+                // The provider also returns the password's bcrypt hash: as secret as the password (the official SDK
+                // marks both).
+                .additionalSecretOutputs(List.of("result", "bcryptHash"))
                 .build();
         return CustomResourceOptions.merge(defaults, options);
     }
