@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 class ConfigFileTest {
     @Test
     void everyFileShipsAndNamesItsPlaceholders() {
-        for (String file : List.of("nginx/nginx.conf", "redis/redis.conf", "postgres/postgresql.conf",
+        for (String file : List.of("nginx/nginx.conf", "nginx/routes.conf", "nginx/https.conf", "redis/redis.conf", "postgres/postgresql.conf",
                 "postgres/pg_hba.conf", "postgres/repmgr.conf", "postgres/node.sh", "pgpool/pgpool.conf",
                 "pgpool/pool_hba.conf", "pgpool/pgpool.sh")) {
             assertTrue(ConfigFile.load(file).text().length() > 50, file);
         }
-        assertEquals(Set.of("ACCESS_LOG", "COUNTER_SERVERS", "LISTEN", "RUN_DIR", "TODO_SERVERS", "TRIES"),
-                ConfigFile.load("nginx/nginx.conf").placeholders());
+        assertEquals(Set.of("ACCESS_LOG", "CONFIG_DIR", "COUNTER_SERVERS", "LISTEN", "PLAIN_HTTP", "RUN_DIR",
+                "TODO_SERVERS"), ConfigFile.load("nginx/nginx.conf").placeholders());
         assertEquals(Set.of(), ConfigFile.load("redis/redis.conf").placeholders(), "redis.conf runs as it is");
     }
 
@@ -33,6 +33,21 @@ class ConfigFileTest {
                 () -> hba.render(Map.of("CLIENT_NETWORK", "x", "PORT", "1")));
         assertEquals("pgpool/pool_hba.conf has no placeholders [PORT]", extra.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigFile.load("nope.conf"));
+    }
+
+    @Test
+    void nginxGetsTheHttpsServerAndTheRedirectOnlyWithACertificate() {
+        NginxConfig plain = new NginxConfig("/c", "/r", "/dev/stdout", "8080", "server a;", "server b;", null);
+        assertEquals(List.of("nginx.conf", "routes.conf"), List.copyOf(plain.files().keySet()));
+        assertTrue(plain.files().get("nginx.conf").contains("include /c/routes.conf;"));
+        NginxConfig tls = new NginxConfig("/c", "/r", "/dev/stdout", "8080", "server a;", "server b;",
+                new NginxConfig.Tls("8443", "/t"));
+        Map<String, String> files = tls.files();
+        assertEquals(List.of("nginx.conf", "routes.conf", "redirect.conf", "https.conf"), List.copyOf(files.keySet()));
+        assertTrue(files.get("nginx.conf").contains("include /c/redirect.conf;"));
+        assertTrue(files.get("https.conf").contains("listen 8443 ssl;"));
+        assertTrue(files.get("https.conf").contains("ssl_certificate_key /t/tls.key;"));
+        assertTrue(files.get("https.conf").contains("add_header Strict-Transport-Security"));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.todoplatform.daemons;
 
-import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.NginxConfig;
 import dev.todoplatform.config.Topology;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,14 +23,9 @@ public final class Nginx implements AutoCloseable {
 
     public static Nginx start(Path dir, int port, List<Integer> todoPorts, List<Integer> counterPorts) {
         RunAs.own(dir);
-        String conf = ConfigFile.load("nginx/nginx.conf").render(Map.of(
-                "RUN_DIR", dir.toString(),
-                "ACCESS_LOG", dir.resolve("access.log").toString(),
-                "LISTEN", "127.0.0.1:" + port,
-                "TRIES", Integer.toString(Topology.NGINX_TRIES),
-                "TODO_SERVERS", servers(todoPorts),
-                "COUNTER_SERVERS", servers(counterPorts)));
-        Path file = ConfigDir.write(dir, "nginx.conf", conf);
+        new NginxConfig(dir.toString(), dir.toString(), dir.resolve("access.log").toString(), "127.0.0.1:" + port,
+                servers(todoPorts), servers(counterPorts), null).files().forEach((name, text) -> ConfigDir.write(dir, name, text));
+        Path file = dir.resolve("nginx.conf");
         RunAs.own(dir);
         ManagedProcess process = ManagedProcess.start("nginx", List.of("nginx", "-e", "stderr", "-p", dir.toString(),
                 "-c", file.toString(), "-g", "daemon off;"), dir.resolve("nginx.log"), Map.of(), "QUIT");

@@ -10,6 +10,7 @@ import dev.todoplatform.infra.eks.Eks;
 import dev.todoplatform.infra.gke.Gke;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** The Pulumi program: stack settings -> cluster target -> application stack -> outputs. */
 public final class App {
@@ -17,7 +18,7 @@ public final class App {
     }
 
     public static void main(String[] args) {
-        Pulumi.run(ctx -> deploy(ctx, StackConfig.parse(ctx.stackName(), rawConfig())));
+        Pulumi.run(ctx -> deploy(ctx, StackConfig.parse(ctx.stackName(), rawConfig(), secretKeys())));
     }
 
     /** The program for a parsed configuration: what `pulumi up` runs and what the tests run under mocks. */
@@ -38,6 +39,20 @@ public final class App {
         ctx.export("namespace", app.namespace.metadata().applyValue(m -> m.name().orElse(config.namespace())));
         ctx.export("clusterName", target.clusterName());
         ctx.export("kubeconfig", target.kubeconfig());
+    }
+
+    /** The keys the stack file holds encrypted, as the engine passes them (PULUMI_CONFIG_SECRET_KEYS: a JSON list). */
+    static Set<String> secretKeys() {
+        String json = System.getenv("PULUMI_CONFIG_SECRET_KEYS");
+        Set<String> keys = new java.util.HashSet<>();
+        if (json != null && !json.isBlank()) {
+            try {
+                new ObjectMapper().readTree(json).forEach(k -> keys.add(k.asText()));
+            } catch (Exception e) {
+                throw new ConfigError("cannot read the stack's secret keys (PULUMI_CONFIG_SECRET_KEYS): " + e.getMessage());
+            }
+        }
+        return keys;
     }
 
     /**

@@ -29,6 +29,7 @@ public record StackConfig(
         String redisStorage,
         List<String> allowedSourceRanges,
         ServiceType serviceType,
+        Tls tls,
         AntiAffinity podAntiAffinity,
         Map<String, Resources> resources,
         Cluster cluster) {
@@ -55,6 +56,17 @@ public record StackConfig(
      * where a LoadBalancer never gets an address and `pulumi up` would wait for one until it times out).
      */
     public enum ServiceType { LOAD_BALANCER, NODE_PORT }
+
+    /**
+     * The proxy's certificate (PEM, the chain after the leaf) and its private key, from {@code pulumi config set
+     * --secret}: HTTPS on, HTTP redirected to it. Null: plain HTTP only.
+     */
+    public record Tls(String certificate, String key) {
+        @Override
+        public String toString() {
+            return "Tls[certificate, key redacted]";
+        }
+    }
 
     /** CloudWatch's allowed retention periods, in days. */
     public static final List<Integer> LOG_RETENTION_DAYS = List.of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
@@ -118,7 +130,7 @@ public record StackConfig(
 
     private static final Set<String> KEYS = Set.of("platform", "kubeContext", "namespace", "images", "replicas",
             "postgresNodes", "synchronousReplication", "storageClass", "postgresStorage", "redisStorage",
-            "allowedSourceRanges", "serviceType", "podAntiAffinity", "resources", "cluster");
+            "allowedSourceRanges", "serviceType", "tlsCertificate", "tlsKey", "podAntiAffinity", "resources", "cluster");
     private static final Set<String> CLUSTER_KEYS = Set.of("zones", "machineType", "minNodesPerZone",
             "maxNodesPerZone", "diskSizeGb", "apiSourceRanges");
     private static final Map<Platform, Set<String>> PLATFORM_CLUSTER_KEYS = Map.of(
@@ -128,6 +140,14 @@ public record StackConfig(
 
     /** Parses raw settings: keys with their namespace, values as Pulumi hands them over (objects as JSON text). */
     public static StackConfig parse(String stack, Map<String, String> raw) {
+        return parse(stack, raw, null);
+    }
+
+    /**
+     * The same, knowing which keys the stack file holds encrypted ({@code secretKeys}; null when unknown, as under
+     * the mocks): a private key set in plain text is refused, since the stack file goes to git.
+     */
+    public static StackConfig parse(String stack, Map<String, String> raw, Set<String> secretKeys) {
         Reader r = new Reader(raw);
         r.rejectUnknown();
         Platform platform = Platform.valueOf(r.choice("platform", "existing", List.of("existing", "gke", "eks"))
@@ -176,6 +196,7 @@ public record StackConfig(
                 r.cidrs("allowedSourceRanges", r.node("allowedSourceRanges")),
                 r.choice("serviceType", "LoadBalancer", List.of("LoadBalancer", "NodePort")).equals("NodePort")
                         ? ServiceType.NODE_PORT : ServiceType.LOAD_BALANCER,
+                tls(r, secretKeys),
                 AntiAffinity.valueOf(r.choice("podAntiAffinity", "preferred", List.of("preferred", "required"))
                         .toUpperCase()),
                 Map.copyOf(resources),
@@ -231,6 +252,31 @@ public record StackConfig(
                         + " existing cluster's context with " + PREFIX + "kubeContext");
             }
         }
+    }
+
+    private static Tls tls(Reader r, Set<String> secretKeys) {
+        String certificate = r.string("tlsCertificate", null);
+        String key = r.string("tlsKey", null);
+        if (certificate == null && key == null) {
+            return null;
+        }
+        if (certificate == null || key == null) {
+            throw new ConfigError(PREFIX + (certificate == null ? "tlsCertificate" : "tlsKey") + " is missing: HTTPS"
+                    + " needs both " + PREFIX + "tlsCertificate and " + PREFIX + "tlsKey (PEM files: pulumi config set"
+                    + " --secret " + PREFIX + "tlsKey < key.pem)");
+        }
+        if (!certificate.startsWith("-----BEGIN CERTIFICATE-----")) {
+            throw new ConfigError(PREFIX + "tlsCertificate is invalid: expected a PEM certificate (-----BEGIN"
+                    + " CERTIFICATE-----), the server's first, then its chain");
+        }
+        if (!key.matches("(?s)-----BEGIN (RSA |EC )?PRIVATE KEY-----.*")) {
+            throw new ConfigError(PREFIX + "tlsKey is invalid: expected a PEM private key (-----BEGIN PRIVATE KEY-----)");
+        }
+        if (secretKeys != null && !secretKeys.contains(PREFIX + "tlsKey")) {
+            throw new ConfigError(PREFIX + "tlsKey is stored in plain text in the stack file: set it with pulumi config"
+                    + " set --secret " + PREFIX + "tlsKey < key.pem");
+        }
+        return new Tls(certificate + "\n", key + "\n");
     }
 
     private static Cluster cluster(Reader r, Platform platform) {

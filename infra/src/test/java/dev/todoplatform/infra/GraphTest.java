@@ -100,6 +100,31 @@ class GraphTest {
         }
     }
 
+    /** With a certificate: a TLS Secret (secret in the state), port 443 on the load balancer, HTTPS allowed in. */
+    @Test
+    void aCertificateTurnsOnHttpsAtTheProxy() {
+        Map<String, String> raw = new java.util.HashMap<>(StackFiles.raw("prod"));
+        raw.put(StackConfig.PREFIX + "tlsCertificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----");
+        raw.put(StackConfig.PREFIX + "tlsKey", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----");
+        Graph g = Graph.variant(StackConfig.parse("prod", raw, java.util.Set.of(StackConfig.PREFIX + "tlsKey")));
+        Graph.Res secret = g.named("Secret", "proxy-tls");
+        assertEquals("kubernetes.io/tls", secret.inputs().get("type"));
+        assertEquals(java.util.Set.of("tls.crt", "tls.key"), Policy.map(secret.inputs().get("data")).keySet());
+        assertEquals(List.of(80.0, 443.0), Policy.maps(g.named("Service", "proxy").spec().get("ports")).stream()
+                .map(p -> p.get("port")).toList());
+        Map<String, Object> nginx = Graph.containers(g.named("Deployment", "proxy")).get(0);
+        assertTrue(Policy.maps(nginx.get("volumeMounts")).stream().anyMatch(m -> m.get("name").equals("tls")));
+        Map<String, Object> files = Policy.map(configMap(g, "nginx-config").inputs().get("data"));
+        assertTrue(files.containsKey("https.conf") && ((String) files.get("nginx.conf")).contains("redirect.conf"));
+        List<Object> ports = Policy.maps(g.named("NetworkPolicy", "proxy").spec().get("ingress")).stream()
+                .flatMap(r -> Policy.maps(r.get("ports")).stream()).map(p -> p.get("port")).toList();
+        assertEquals(List.of(8080.0, 8443.0), ports);
+        assertEquals(List.of("Ingress", "Egress"), g.named("NetworkPolicy", "proxy").spec().get("policyTypes"));
+        assertEquals(List.of(), Policy.violations(g.kubernetes(), 9));
+        assertFalse(Policy.map(configMap(Stacks.graph("prod"), "nginx-config").inputs().get("data")).containsKey("https.conf"),
+                "plain HTTP without a certificate");
+    }
+
     /** minikube without `minikube tunnel`: a NodePort, and the outputs say how to reach it instead of waiting. */
     @Test
     void theProxyCanBeANodePortWhereNoLoadBalancerComes() {

@@ -54,7 +54,7 @@ class StackConfigTest {
         "allowedSourceRanges|[\"10.0.0.0/33\"]|todo-platform:allowedSourceRanges=10.0.0.0/33 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
         "podAntiAffinity|always|todo-platform:podAntiAffinity=always is invalid: expected one of [preferred, required]",
         "resources|{\"todo\":{\"memory\":\"lots\"}}|todo-platform:resources.todo.memory=lots is invalid: expected a Kubernetes quantity such as 250m, 512Mi or 10Gi",
-        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:serviceType, todo-platform:storageClass, todo-platform:synchronousReplication]"})
+        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:serviceType, todo-platform:storageClass, todo-platform:synchronousReplication, todo-platform:tlsCertificate, todo-platform:tlsKey]"})
     void aBadSettingFailsWithOneLineNamingKeyValueAndWhatIsAllowed(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + key, value);
@@ -84,6 +84,26 @@ class StackConfigTest {
         dev.put("kubernetes:context", "kind");
         assertRefused("dev", dev, "kubernetes:context would be ignored: the program's Kubernetes provider is"
                 + " explicit; name an existing cluster's context with todo-platform:kubeContext");
+    }
+
+    @Test
+    void aCertificateNeedsItsKeyAndTheKeyMustBeEncryptedInTheStackFile() {
+        String cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        String key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
+        raw.put(StackConfig.PREFIX + "tlsCertificate", cert);
+        assertRefused("dev", raw, "todo-platform:tlsKey is missing: HTTPS needs both todo-platform:tlsCertificate and"
+                + " todo-platform:tlsKey (PEM files: pulumi config set --secret todo-platform:tlsKey < key.pem)");
+        raw.put(StackConfig.PREFIX + "tlsKey", key);
+        ConfigError plain = assertThrows(ConfigError.class, () -> StackConfig.parse("dev", raw, java.util.Set.of()));
+        assertEquals("todo-platform:tlsKey is stored in plain text in the stack file: set it with pulumi config set"
+                + " --secret todo-platform:tlsKey < key.pem", plain.getMessage());
+        raw.put(StackConfig.PREFIX + "tlsKey", "hunter2");
+        assertRefused("dev", raw, "todo-platform:tlsKey is invalid: expected a PEM private key (-----BEGIN PRIVATE KEY-----)");
+        raw.put(StackConfig.PREFIX + "tlsKey", key);
+        StackConfig.Tls tls = StackConfig.parse("dev", raw, java.util.Set.of(StackConfig.PREFIX + "tlsKey")).tls();
+        assertEquals(cert + "\n", tls.certificate());
+        assertEquals("Tls[certificate, key redacted]", tls.toString(), "never printed");
     }
 
     @Test

@@ -94,7 +94,10 @@ public final class Cluster implements AutoCloseable {
                 switch (kind) {
                     case "Namespace" -> ns = name;
                     case "Secret" -> {
-                        f.expect("type", "Opaque");
+                        String type = f.str("type", "Opaque");
+                        if (!type.equals("Opaque") && !type.equals("kubernetes.io/tls")) {
+                            throw new IllegalArgumentException("type=" + type + " is not implemented");
+                        }
                         Map<String, String> data = new LinkedHashMap<>(f.stringMap("stringData"));
                         f.stringMap("data").forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
                         secrets.put(name, data);
@@ -497,6 +500,13 @@ public final class Cluster implements AutoCloseable {
         ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
                 .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
         return "http://127.0.0.1:" + lb.publishedPort() + "/";
+    }
+
+    /** The 127.0.0.1 port the LoadBalancer Service's {@code servicePort} (e.g. 443) is published on. */
+    public int loadBalancerPort(int servicePort) {
+        ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
+                .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
+        return lb.publishedPort(servicePort);
     }
 
     public List<PodStatus> pods() {

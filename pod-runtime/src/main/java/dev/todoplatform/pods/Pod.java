@@ -178,6 +178,10 @@ final class Pod {
                 Path file = dir.resolve(f.getKey());
                 Files.writeString(file, f.getValue());
                 Files.setPosixFilePermissions(file, Modes.of(v.defaultMode()));
+                if (spec.fsGroup() != null) {
+                    // kubelet gives a ConfigMap's or Secret's files the pod's fsGroup: 0440 is readable by it only.
+                    Files.setAttribute(file, "unix:gid", spec.fsGroup());
+                }
             }
             Files.setPosixFilePermissions(dir, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                     PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE,

@@ -36,7 +36,8 @@ final class ServiceProxy {
     private final Cluster cluster;
     private final Path dir;
     private Map<String, String> current = Map.of();
-    private int publishedPort;
+    /** Service port -> its 127.0.0.1 port, for a LoadBalancer. */
+    private final Map<Integer, Integer> published = new LinkedHashMap<>();
 
     ServiceProxy(Cluster cluster, String name, Map<String, String> selector, List<Port> ports, boolean loadBalancer) {
         this.cluster = cluster;
@@ -51,9 +52,17 @@ final class ServiceProxy {
         return cluster.prefix() + "-svc-" + name;
     }
 
-    /** The 127.0.0.1 port of a LoadBalancer Service. */
+    /** The 127.0.0.1 port of a LoadBalancer Service's first port. */
     int publishedPort() {
-        return publishedPort;
+        return publishedPort(ports.get(0).port());
+    }
+
+    int publishedPort(int servicePort) {
+        Integer port = published.get(servicePort);
+        if (port == null) {
+            throw new IllegalStateException("service " + name + " publishes no port " + servicePort);
+        }
+        return port;
     }
 
     void start(int hostPort) {
@@ -73,15 +82,19 @@ final class ServiceProxy {
             run.addAll(List.of("--network-alias", alias));
         }
         if (loadBalancer) {
+            // The first port on the chosen host port (if any), the others wherever the engine puts them.
             for (Port p : ports) {
-                run.addAll(List.of("-p", "127.0.0.1:" + (hostPort > 0 ? hostPort : "") + ":" + p.port()));
+                boolean first = p == ports.get(0);
+                run.addAll(List.of("-p", "127.0.0.1:" + (first && hostPort > 0 ? hostPort : "") + ":" + p.port()));
             }
         }
         run.addAll(List.of(cluster.proxyImage(), "haproxy", "-db", "-f", "/run/haproxy/haproxy.cfg"));
         Docker.run(run);
         if (loadBalancer) {
-            String mapping = Docker.run("port", container(), ports.get(0).port() + "/tcp");
-            publishedPort = Integer.parseInt(mapping.lines().findFirst().orElseThrow().replaceAll(".*:", ""));
+            for (Port p : ports) {
+                String mapping = Docker.run("port", container(), p.port() + "/tcp");
+                published.put(p.port(), Integer.parseInt(mapping.lines().findFirst().orElseThrow().replaceAll(".*:", "")));
+            }
         }
         try {
             Poll.untilNoError(java.time.Duration.ofSeconds(30), "service " + name + "'s proxy to answer",

@@ -1,6 +1,7 @@
 package dev.todoplatform.system;
 
 import dev.todoplatform.infra.Render;
+import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.StackFiles;
 import dev.todoplatform.pods.Cluster;
 import dev.todoplatform.daemons.Poll;
@@ -39,13 +40,18 @@ final class PodStack {
 
     /** The stack, brought up on first use (and printed as `pods: STACK ready/total ready in S s`). */
     static PodStack of(String stack) {
-        return RUNNING.computeIfAbsent(stack, PodStack::start);
+        return RUNNING.computeIfAbsent(stack, s -> start(s, StackFiles.config(s)));
     }
 
-    private static PodStack start(String stack) {
+    /** A variant of a stack file (settings a test adds, e.g. a certificate), under its own name. */
+    static PodStack of(String name, StackConfig config) {
+        return RUNNING.computeIfAbsent(name, s -> start(s, config));
+    }
+
+    private static PodStack start(String stack, StackConfig config) {
         Cluster.down(stack, true); // whatever an interrupted earlier run left behind
         long start = System.nanoTime();
-        Cluster cluster = Cluster.load(stack, Render.run(StackFiles.config(stack)).objects(),
+        Cluster cluster = Cluster.load(stack, Render.run(config).objects(),
                 new Cluster.Options(Path.of("/var/tmp/todo-platform/test-stacks"), Path.of(".."), 0, false));
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         cluster.apply();

@@ -33,6 +33,8 @@ public final class NetworkPolicies extends ComponentResource {
             new Path(PgPool.COMPONENT, PostgresHa.COMPONENT, PostgresHa.PORT),
             new Path(PostgresHa.COMPONENT, PostgresHa.COMPONENT, PostgresHa.PORT),
             new Path(HitCounter.COMPONENT, Redis.COMPONENT, Redis.PORT));
+    /** Where the stack has a certificate: HTTPS to the proxy. */
+    public static final Path HTTPS = new Path(null, Proxy.COMPONENT, Proxy.TLS_PORT);
 
     public NetworkPolicies(String name, Kube kube, ComponentResourceOptions options) {
         super("todo-platform:app:NetworkPolicies", name, options);
@@ -46,7 +48,11 @@ public final class NetworkPolicies extends ComponentResource {
                 HitCounter.COMPONENT, PgPool.COMPONENT, PostgresHa.COMPONENT, Redis.COMPONENT)) {
             List<NetworkPolicyIngressRuleArgs> ingress = new ArrayList<>();
             List<NetworkPolicyEgressRuleArgs> egress = new ArrayList<>();
-            for (Path path : PATHS) {
+            List<Path> paths = new ArrayList<>(PATHS);
+            if (k.config().tls() != null) {
+                paths.add(HTTPS);
+            }
+            for (Path path : paths) {
                 if (path.to().equals(component)) {
                     NetworkPolicyIngressRuleArgs.Builder rule = NetworkPolicyIngressRuleArgs.builder()
                             .ports(NetworkPolicyPortArgs.builder().protocol("TCP").port(path.port()).build());

@@ -12,17 +12,27 @@ import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
-import dev.todoplatform.config.ConfigFile;
+import com.pulumi.kubernetes.core.v1.Secret;
+import com.pulumi.kubernetes.core.v1.SecretArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ContainerPortArgs;
+import com.pulumi.kubernetes.core.v1.inputs.SecretVolumeSourceArgs;
+import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
+import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
+import dev.todoplatform.config.NginxConfig;
 import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The front door: nginx (config/nginx/nginx.conf) routing / and /api/ to the todo service and /counter to the
  * hit counter, retrying on another instance when one goes away; behind a LoadBalancer limited to the stack's
- * allowed source ranges.
+ * allowed source ranges. With a certificate in the stack settings it serves HTTPS (HSTS) and plain HTTP only
+ * redirects there.
  */
 public final class Proxy extends ComponentResource {
     public static final String COMPONENT = "proxy";
@@ -30,6 +40,9 @@ public final class Proxy extends ComponentResource {
     static final int UID = 101;
     static final String CONFIG_DIR = "/etc/todo-platform/nginx";
     static final String RUN_DIR = "/tmp/nginx";
+    public static final int TLS_PORT = 8443;
+    static final String TLS_DIR = "/etc/todo-platform/tls";
+    public static final String TLS_SECRET = "proxy-tls";
 
     public final Deployment deployment;
     public final Service service;
@@ -42,30 +55,48 @@ public final class Proxy extends ComponentResource {
         super("todo-platform:app:Proxy", name, options);
         Kube k = kube.within(this);
         String cluster = "." + k.namespace() + ".svc.cluster.local:" + ServiceApp.SERVICE_PORT;
-        this.config = k.configMap("nginx-config", COMPONENT, Map.of("nginx.conf",
-                ConfigFile.load("nginx/nginx.conf").render(Map.of(
-                        "RUN_DIR", RUN_DIR,
-                        "ACCESS_LOG", "/dev/stdout",
-                        "LISTEN", Integer.toString(PORT),
-                        "TRIES", Integer.toString(Topology.NGINX_TRIES),
-                        "TODO_SERVERS", Topology.nginxServiceServers(TodoService.COMPONENT + cluster),
-                        "COUNTER_SERVERS", Topology.nginxServiceServers(HitCounter.COMPONENT + cluster)))));
+        StackConfig.Tls tls = k.config().tls();
+        this.config = k.configMap("nginx-config", COMPONENT, new NginxConfig(CONFIG_DIR, RUN_DIR, "/dev/stdout",
+                Integer.toString(PORT), Topology.nginxServiceServers(TodoService.COMPONENT + cluster),
+                Topology.nginxServiceServers(HitCounter.COMPONENT + cluster),
+                tls == null ? null : new NginxConfig.Tls(Integer.toString(TLS_PORT), TLS_DIR)).files());
         k.serviceAccount(COMPONENT);
+        List<ContainerPortArgs> ports = new ArrayList<>(List.of(Kube.port("http", PORT)));
+        List<VolumeMountArgs> mounts = new ArrayList<>(List.of(Kube.mount("config", CONFIG_DIR, true),
+                Kube.mount("run", RUN_DIR, false)));
+        List<VolumeArgs> volumes = new ArrayList<>(List.of(
+                Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444),
+                Kube.emptyDir("run", "128Mi")));
+        List<ServicePortArgs> servicePorts = new ArrayList<>(List.of(
+                ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build()));
+        if (tls != null) {
+            Secret certificate = new Secret(TLS_SECRET, SecretArgs.builder()
+                    .metadata(k.meta(TLS_SECRET, COMPONENT))
+                    .type("kubernetes.io/tls")
+                    .data(Output.ofSecret(Map.of("tls.crt", base64(tls.certificate()), "tls.key", base64(tls.key()))))
+                    .build(), k.options());
+            ports.add(Kube.port("https", TLS_PORT));
+            mounts.add(Kube.mount("tls", TLS_DIR, true));
+            // Readable by nginx's group only (fsGroup): the key never is world-readable.
+            volumes.add(VolumeArgs.builder().name("tls").secret(SecretVolumeSourceArgs.builder()
+                    .secretName(TLS_SECRET).defaultMode(0440).build()).build());
+            servicePorts.add(ServicePortArgs.builder().name("https").port(443).targetPort(TLS_PORT).build());
+            upstreams = new ArrayList<>(upstreams);
+            upstreams.add(certificate);
+        }
         ContainerArgs container = ContainerArgs.builder()
                 .name("nginx")
                 .image(k.config().images().nginx())
                 .command("nginx", "-e", "stderr", "-c", CONFIG_DIR + "/nginx.conf", "-g", "daemon off;")
-                .ports(Kube.port("http", PORT))
+                .ports(ports)
                 .resources(k.resources(COMPONENT))
                 .securityContext(Kube.containerSecurity())
-                .volumeMounts(Kube.mount("config", CONFIG_DIR, true), Kube.mount("run", RUN_DIR, false))
+                .volumeMounts(mounts)
                 .livenessProbe(Kube.httpProbe("/healthz", PORT, 10, 3))
                 .readinessProbe(Kube.httpProbe("/healthz", PORT, 5, 2))
                 .build();
         this.deployment = k.deployment(COMPONENT, k.config().replicas().proxy(),
-                k.podTemplate(COMPONENT, UID, List.of(container),
-                        List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444),
-                                Kube.emptyDir("run", "128Mi")), 30),
+                k.podTemplate(COMPONENT, UID, List.of(container), volumes, 30),
                 upstreams);
         boolean nodePort = k.config().serviceType() == StackConfig.ServiceType.NODE_PORT;
         ServiceSpecArgs.Builder spec = ServiceSpecArgs.builder()
@@ -73,7 +104,7 @@ public final class Proxy extends ComponentResource {
                 // Keeps the client's address, so source ranges and nginx's logs see the real client.
                 .externalTrafficPolicy("Local")
                 .selector(k.selector(COMPONENT))
-                .ports(ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build());
+                .ports(servicePorts);
         if (!nodePort && !k.config().allowedSourceRanges().isEmpty()) {
             spec.loadBalancerSourceRanges(k.config().allowedSourceRanges());
         }
@@ -92,5 +123,9 @@ public final class Proxy extends ComponentResource {
                 .flatMap(ingress -> ingress.ip().or(ingress::hostname))
                 .orElse(""));
         registerOutputs(Map.of("address", address));
+    }
+
+    private static String base64(String pem) {
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
     }
 }
