@@ -25,7 +25,7 @@ public record NginxConfig(String configDir, String runDir, String accessLog, Str
     /** File name to content, nginx.conf first. */
     public Map<String, String> files() {
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("nginx.conf", ConfigFile.load("nginx/nginx.conf").render(Map.of(
+        files.put("nginx.conf", Daemon.NGINX.load("nginx.conf").render(Map.of(
                 "RUN_DIR", runDir,
                 "ACCESS_LOG", accessLog,
                 "LISTEN", listen,
@@ -33,11 +33,11 @@ public record NginxConfig(String configDir, String runDir, String accessLog, Str
                 "COUNTER_SERVERS", counterServers,
                 "CONFIG_DIR", configDir,
                 "PLAIN_HTTP", tls == null ? "routes.conf" : "redirect.conf")));
-        files.put("routes.conf", ConfigFile.load("nginx/routes.conf").render(Map.of(
+        files.put("routes.conf", Daemon.NGINX.load("routes.conf").render(Map.of(
                 "TRIES", Integer.toString(Topology.NGINX_TRIES))));
         if (tls != null) {
-            files.put("redirect.conf", ConfigFile.load("nginx/redirect.conf").text());
-            files.put("https.conf", ConfigFile.load("nginx/https.conf").render(Map.of(
+            files.put("redirect.conf", Daemon.NGINX.load("redirect.conf").text());
+            files.put("https.conf", Daemon.NGINX.load("https.conf").render(Map.of(
                     "TLS_LISTEN", tls.listen(), "TLS_DIR", tls.dir(), "CONFIG_DIR", configDir)));
         }
         return files;

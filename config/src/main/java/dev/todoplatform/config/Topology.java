@@ -1,5 +1,6 @@
 package dev.todoplatform.config;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -50,7 +51,7 @@ public final class Topology {
      * to another pod, instead of finding "no live upstreams".
      */
     public static String nginxServiceServers(String serviceAddress) {
-        return nginxServers(java.util.Collections.nCopies(NGINX_TRIES, serviceAddress));
+        return nginxServers(Collections.nCopies(NGINX_TRIES, serviceAddress));
     }
 
     /** postgresql.conf's synchronous_standby_names: ANY 1 of the other nodes confirms each commit, or '' (async). */

@@ -5,22 +5,50 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class ConfigFileTest {
+    /** Each daemon's list is exactly its directory (what the poms ship), and every file is on the classpath. */
     @Test
-    void everyFileShipsAndNamesItsPlaceholders() {
-        for (String file : List.of("nginx/nginx.conf", "nginx/routes.conf", "nginx/https.conf", "redis/redis.conf", "postgres/postgresql.conf",
-                "postgres/pg_hba.conf", "postgres/repmgr.conf", "postgres/node.sh", "pgpool/pgpool.conf",
-                "pgpool/pool_hba.conf", "pgpool/pgpool.sh")) {
-            assertTrue(ConfigFile.load(file).text().length() > 50, file);
+    void everyFileShipsAndNamesItsPlaceholders() throws Exception {
+        for (Daemon daemon : Daemon.values()) {
+            try (var listing = Files.list(Path.of(daemon.directory()))) {
+                assertEquals(new TreeSet<>(daemon.files()), listing.map(f -> f.getFileName().toString())
+                        .collect(Collectors.toCollection(TreeSet::new)), daemon.directory());
+            }
+            for (String file : daemon.files()) {
+                assertTrue(daemon.load(file).text().length() > 50, file);
+            }
         }
         assertEquals(Set.of("ACCESS_LOG", "CONFIG_DIR", "COUNTER_SERVERS", "LISTEN", "PLAIN_HTTP", "RUN_DIR",
                 "TODO_SERVERS"), ConfigFile.load("nginx/nginx.conf").placeholders());
         assertEquals(Set.of(), ConfigFile.load("redis/redis.conf").placeholders(), "redis.conf runs as it is");
+    }
+
+    /**
+     * The rule of README.md beside the files: postgres's files are filled by node.sh at pod start (${X}, values
+     * that differ per pod), every other file by the program ({{X}}), never both.
+     */
+    @Test
+    void eachFileIsFilledByTheProgramOrByThePodNeverBoth() {
+        for (Daemon daemon : Daemon.values()) {
+            for (String file : daemon.files()) {
+                ConfigFile f = daemon.load(file);
+                boolean atStart = f.text().matches("(?s).*\\$\\{[A-Z][A-Z0-9_]*}.*") && !file.endsWith(".sh");
+                if (daemon == Daemon.POSTGRES) {
+                    assertEquals(Set.of(), f.placeholders(), file + " is filled at pod start only");
+                } else {
+                    assertTrue(!atStart, file + " is filled by the program only");
+                }
+            }
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -85,7 +86,7 @@ public final class Bench {
     }
 
     private static String wrk(String url, int seconds, int connections, Path script) {
-        List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t2", "-c" + connections,
+        List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections,
                 "-d" + seconds + "s", "--latency"));
         if (script != null) {
             command.addAll(List.of("-s", script.toString()));

@@ -1,28 +1,27 @@
 package dev.todoplatform.daemons;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 /** One process of the service jar (service/target/service.jar), as the container runs it. */
 public final class ServiceInstance implements AutoCloseable {
-    /**
-     * The container's JVM flags (Jib's jvmFlags in service/pom.xml; ServiceInstanceTest keeps them equal), after
-     * -XX:MaxRAM standing in for the pod's default memory limit (320Mi): the heap is then what a pod's would be.
-     */
-    public static final List<String> JVM_FLAGS = List.of("-XX:MaxRAM=320m", "-XX:MaxRAMPercentage=50",
-            "-XX:+UseSerialGC", "-Xss512k", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp");
+    /** -XX:MaxRAM standing in for the pod's default memory limit (320Mi): the heap is then what a pod's would be. */
+    static final String POD_MEMORY = "-XX:MaxRAM=320m";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -41,11 +40,28 @@ public final class ServiceInstance implements AutoCloseable {
         this.mode = mode;
         this.port = port;
         this.log = log;
-        this.command = new ArrayList<>(List.of("java"));
-        this.command.addAll(JVM_FLAGS);
+        this.command = new ArrayList<>(List.of("java", POD_MEMORY));
+        this.command.addAll(jvmFlags(jar));
         this.command.addAll(List.of("-jar", jar.toString(), mode));
         this.env = new HashMap<>(env);
         this.env.put("PORT", Integer.toString(port));
+    }
+
+    /**
+     * The container's JVM flags, as the jar carries them (service/pom.xml's jib.container.jvmFlags, the one
+     * declaration Jib builds the image with).
+     */
+    static List<String> jvmFlags(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            JarEntry entry = file.getJarEntry("META-INF/todo-platform/jvm-flags");
+            if (entry == null) {
+                throw new IllegalStateException(jar + " carries no META-INF/todo-platform/jvm-flags: rebuild it");
+            }
+            String flags = new String(file.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8).strip();
+            return List.of(flags.split(","));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public ServiceInstance start() {

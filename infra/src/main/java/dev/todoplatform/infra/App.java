@@ -8,6 +8,7 @@ import com.pulumi.core.Output;
 import dev.todoplatform.infra.app.AppStack;
 import dev.todoplatform.infra.eks.Eks;
 import dev.todoplatform.infra.gke.Gke;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ public final class App {
     /** The keys the stack file holds encrypted, as the engine passes them (PULUMI_CONFIG_SECRET_KEYS: a JSON list). */
     static Set<String> secretKeys() {
         String json = System.getenv("PULUMI_CONFIG_SECRET_KEYS");
-        Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         if (json != null && !json.isBlank()) {
             try {
                 new ObjectMapper().readTree(json).forEach(k -> keys.add(k.asText()));

@@ -13,7 +13,6 @@ import java.util.Map;
  * three, so the application stack is identical everywhere.
  *
  * @param provider                the Kubernetes provider every application resource uses
- * @param zones                   the zones the nodes span (empty when unknown, e.g. an existing cluster)
  * @param storageClass            for the PostgreSQL and Redis volumes; null means the cluster's default
  * @param loadBalancerAnnotations for the proxy's LoadBalancer Service
  * @param clusterName             the cluster's name
@@ -22,7 +21,6 @@ import java.util.Map;
  */
 public record ClusterTarget(
         Provider provider,
-        List<String> zones,
         String storageClass,
         Map<String, String> loadBalancerAnnotations,
         Output<String> clusterName,

@@ -17,7 +17,7 @@ public final class ExistingCluster {
             args.context(config.kubeContext());
         }
         Provider provider = new Provider("existing-cluster", args.build());
-        return new ClusterTarget(provider, List.of(), config.storageClass(), Map.of(),
+        return new ClusterTarget(provider, config.storageClass(), Map.of(),
                 Output.of(config.kubeContext() == null ? "current-context" : config.kubeContext()),
                 Output.ofSecret(""), List.of());
     }

@@ -2,6 +2,7 @@ package dev.todoplatform.infra;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.Map;
  * JSON (a kubeconfig may be JSON), so no template can produce a broken file.
  */
 public final class Kubeconfig {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Keys sorted: the same cluster gives the same text on every run. */
+    private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private Kubeconfig() {
     }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.DumperOptions;
@@ -180,7 +181,7 @@ public final class Render {
 
     /** Runs the program for {@code config} with freshly generated passwords; throws if the program failed. */
     public static Result run(StackConfig config) {
-        return run(config, new java.util.concurrent.ConcurrentHashMap<>());
+        return run(config, new ConcurrentHashMap<>());
     }
 
     /**
@@ -190,7 +191,7 @@ public final class Render {
      */
     public static Result run(StackConfig config, Map<String, String> passwords) {
         ConcurrentLinkedQueue<Res> seen = new ConcurrentLinkedQueue<>();
-        Set<String> generated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> generated = ConcurrentHashMap.newKeySet();
         Mocks mocks = args -> {
             Map<String, Object> inputs = new LinkedHashMap<>(args.inputs);
             seen.add(new Res(args.type, args.name, inputs, args.provider));
@@ -207,7 +208,7 @@ public final class Render {
             }
             return CompletableFuture.completedFuture(Mocks.ResourceResult.of(Optional.of(args.name + "-id"), state));
         };
-        Map<String, Options> options = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Options> options = new ConcurrentHashMap<>();
         TestResult result = PulumiTestInternal.builder()
                 .options(TestOptions.builder().projectName("todo-platform").stackName(config.stack()).build())
                 .mocks(mocks)

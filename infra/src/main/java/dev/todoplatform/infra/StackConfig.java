@@ -8,12 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Every setting of a stack (Pulumi.&lt;stack&gt;.yaml, namespace {@code todo-platform:}), typed, defaulted and
- * validated. `pulumi up` and the tests build it through {@link #parse} from the same raw key/value map.
+ * validated. Each is declared once in {@link #SETTINGS} (key, default, range, description); `pulumi up` and the
+ * tests build the configuration through {@link #parse} from the same raw key/value map.
  */
 public record StackConfig(
         String stack,
@@ -43,12 +46,19 @@ public record StackConfig(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
     private static final Pattern MACHINE_TYPE = Pattern.compile("[a-z0-9]+([.-][a-z0-9]+)*");
     private static final Pattern K8S_VERSION = Pattern.compile("1\\.[0-9]{2}");
+    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+");
+    private static final String CIDRS = "a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]";
     public static final List<String> COMPONENTS = List.of("todo", "counter", "proxy", "pgpool", "postgres", "redis");
+    /** CloudWatch's allowed retention periods, in days. */
+    public static final List<String> LOG_RETENTION_DAYS = List.of("1", "3", "5", "7", "14", "30", "60", "90", "120",
+            "150", "180", "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653");
+    /** IAP TCP forwarding's source range: `gcloud compute ssh --tunnel-through-iap` reaches private nodes from it. */
+    public static final String IAP_RANGE = "35.235.240.0/20";
 
     /** Where the cluster comes from. */
     public enum Platform { EXISTING, GKE, EKS }
 
-    /** One replica per host: a rule (required) or a preference; see {@code Kube} for what each workload gets. */
+    /** One replica per host: a rule (required) or a preference; see {@code Placement} for what each workload gets. */
     public enum AntiAffinity { PREFERRED, REQUIRED }
 
     /**
@@ -57,64 +67,11 @@ public record StackConfig(
      */
     public enum ServiceType { LOAD_BALANCER, NODE_PORT }
 
-    /**
-     * The proxy's certificate (PEM, the chain after the leaf) and its private key, from {@code pulumi config set
-     * --secret}: HTTPS on, HTTP redirected to it. Null: plain HTTP only.
-     */
-    public record Tls(String certificate, String key) {
-        @Override
-        public String toString() {
-            return "Tls[certificate, key redacted]";
-        }
-    }
+    /** gke: how fast the cluster follows new Kubernetes versions. */
+    public enum ReleaseChannel { RAPID, REGULAR, STABLE }
 
-    /** CloudWatch's allowed retention periods, in days. */
-    public static final List<Integer> LOG_RETENTION_DAYS = List.of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
-            400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
-    /** IAP TCP forwarding's source range: `gcloud compute ssh --tunnel-through-iap` reaches private nodes from it. */
-    public static final String IAP_RANGE = "35.235.240.0/20";
-
-    /** Container images; every one pinned to a tag or digest. */
-    public record Images(String service, String postgres, String pgpool, String redis, String nginx) {
-    }
-
-    /** Replica counts of the stateless parts. */
-    public record Replicas(int todo, int counter, int proxy, int pgpool) {
-    }
-
-    /**
-     * platform gke or eks: the cluster the program creates ({@code todo-platform:cluster}, plus the provider's own
-     * {@code gcp:project} / {@code gcp:region} or {@code aws:region}). Null for an existing cluster.
-     *
-     * @param zones             2 to 4 zones of the region; nodes, PostgreSQL and the proxy spread over them
-     * @param minNodesPerZone   autoscaling floor, per zone
-     * @param maxNodesPerZone   autoscaling ceiling, per zone
-     * @param apiSourceRanges   who may reach the Kubernetes API (GKE master authorized networks, EKS public CIDRs)
-     * @param iapSsh            gke: SSH to the (private) nodes through IAP TCP forwarding; off: SSH closed
-     * @param deletionProtection gke: the cluster refuses deletion (on by default; the examples turn it off)
-     * @param releaseChannel    gke: RAPID, REGULAR or STABLE
-     * @param natGatewayPerZone eks: one NAT gateway per zone (a zone outage keeps egress) or one shared
-     * @param kubernetesVersion eks: e.g. 1.33; null means EKS's default
-     * @param logRetentionDays  eks: how long the control plane's logs are kept
-     * @param adminRoles        eks: IAM principals (role ARNs) that administer the cluster besides its creator
-     * @param access            the provider's own credential settings, forwarded to the program's explicit provider
-     */
-    public record Cluster(String region, String project, List<String> zones, String machineType,
-                          int minNodesPerZone, int maxNodesPerZone, int diskSizeGb, List<String> apiSourceRanges,
-                          boolean iapSsh, boolean deletionProtection, String releaseChannel,
-                          boolean natGatewayPerZone, String kubernetesVersion, int logRetentionDays,
-                          List<String> adminRoles, Map<String, String> access) {
-    }
-
-    /**
-     * The provider settings the program forwards to its explicit cloud provider (an explicit provider reads none
-     * of the stack's {@code aws:}/{@code gcp:} settings by itself; a credential setting left behind would let a
-     * deploy land in whatever account the ambient credentials point to). Any other key of the namespace is refused.
-     */
-    public static final List<String> ASSUME_ROLE_FIELDS = List.of("roleArn", "sessionName", "externalId", "duration");
-    public static final Map<Platform, Set<String>> PROVIDER_KEYS = Map.of(
-            Platform.GKE, Set.of("project", "region", "zone", "credentials", "impersonateServiceAccount"),
-            Platform.EKS, Set.of("region", "profile", "assumeRole", "allowedAccountIds"));
+    /** eks: one NAT gateway per zone (a zone outage keeps the others' egress) or one shared (cheaper). */
+    public enum NatGateways { PER_ZONE, SHARED }
 
     /** CPU and memory request, and the memory limit (= request: no overcommit, predictable OOM). */
     public record Resources(String cpu, String memory) {
@@ -128,15 +85,174 @@ public record StackConfig(
             "postgres", new Resources("250m", "512Mi"),
             "redis", new Resources("100m", "128Mi"));
 
-    private static final Set<String> KEYS = Set.of("platform", "kubeContext", "namespace", "images", "replicas",
-            "postgresNodes", "synchronousReplication", "storageClass", "postgresStorage", "redisStorage",
-            "allowedSourceRanges", "serviceType", "tlsCertificate", "tlsKey", "podAntiAffinity", "resources", "cluster");
-    private static final Set<String> CLUSTER_KEYS = Set.of("zones", "machineType", "minNodesPerZone",
-            "maxNodesPerZone", "diskSizeGb", "apiSourceRanges");
-    private static final Map<Platform, Set<String>> PLATFORM_CLUSTER_KEYS = Map.of(
-            Platform.GKE, Set.of("iapSsh", "deletionProtection", "releaseChannel"),
-            Platform.EKS, Set.of("natGateways", "kubernetesVersion", "logRetentionDays", "adminRoles"));
-    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+");
+    // ---- the catalog: every setting, once ----------------------------------------------------------------------
+
+    static final Setting PLATFORM = Setting.choice("platform", "existing", List.of("existing", "gke", "eks"),
+            "where the cluster comes from: one you have, or one the program creates");
+    static final Setting KUBE_CONTEXT = Setting.text("kubeContext", "the current context", "a kubeconfig context",
+            "the existing cluster to deploy to").on(Platform.EXISTING);
+    static final Setting NAMESPACE = Setting.text("namespace", "todo", "a DNS label", "the namespace of everything");
+    static final Setting IMAGE_SERVICE = Setting.image("images.service", "ghcr.io/todo-platform/service:1.0.0");
+    static final Setting IMAGE_POSTGRES = Setting.image("images.postgres", "ghcr.io/todo-platform/postgres-repmgr:15.20-5.3.3");
+    static final Setting IMAGE_PGPOOL = Setting.image("images.pgpool", "ghcr.io/todo-platform/pgpool:4.3.5");
+    static final Setting IMAGE_REDIS = Setting.image("images.redis", "ghcr.io/todo-platform/redis:7.0.15");
+    static final Setting IMAGE_NGINX = Setting.image("images.nginx", "ghcr.io/todo-platform/nginx:1.22.1");
+    static final Setting REPLICAS_TODO = Setting.integer("replicas.todo", 2, 1, 50, "todo service instances");
+    static final Setting REPLICAS_COUNTER = Setting.integer("replicas.counter", 2, 1, 50, "hit counter instances");
+    static final Setting REPLICAS_PROXY = Setting.integer("replicas.proxy", 1, 1, 20, "nginx instances");
+    static final Setting REPLICAS_PGPOOL = Setting.integer("replicas.pgpool", 1, 1, 10, "PgPool instances");
+    static final Setting POSTGRES_NODES = Setting.integer("postgresNodes", 2, 2, 9,
+            "PostgreSQL nodes: one primary, the others streaming standbys");
+    static final Setting SYNCHRONOUS = Setting.bool("synchronousReplication", false,
+            "each commit is confirmed by one other node (ANY 1) before it is acknowledged");
+    static final Setting STORAGE_CLASS = Setting.text("storageClass", "the platform's (gke `standard-rwo`, eks `gp3`)"
+            + " or the cluster's default", "a StorageClass name", "the class of the PostgreSQL and Redis volumes");
+    static final Setting POSTGRES_STORAGE = Setting.quantity("postgresStorage", "10Gi", "each PostgreSQL node's volume");
+    static final Setting REDIS_STORAGE = Setting.quantity("redisStorage", "1Gi", "Redis's volume");
+    static final Setting ALLOWED_SOURCE_RANGES = Setting.list("allowedSourceRanges", "open to all", "IPv4 CIDRs",
+            "who may reach the load balancer");
+    static final Setting SERVICE_TYPE = Setting.choice("serviceType", "LoadBalancer", List.of("LoadBalancer", "NodePort"),
+            "how the proxy is reached: NodePort for minikube without `minikube tunnel` (the `reach` output says how)");
+    static final Setting TLS_CERTIFICATE = Setting.text("tlsCertificate", "none: plain HTTP",
+            "a PEM certificate, the chain after it", "HTTPS at the proxy (HSTS; HTTP redirected to it)");
+    static final Setting TLS_KEY = Setting.text("tlsKey", "none: plain HTTP", "a PEM private key, only with `pulumi config set"
+            + " --secret`", "the certificate's key");
+    static final Setting POD_ANTI_AFFINITY = Setting.choice("podAntiAffinity", "preferred",
+            List.of("preferred", "required"), "one pod per host: a preference (fits one-node minikube) or a rule"
+                    + " (README: Scheduling)");
+    static final List<Setting> RESOURCES = COMPONENTS.stream().map(c -> Setting.object("resources." + c,
+            "`{cpu, memory}`, quantities", "the " + c + " container's CPU and memory request (memory is also the limit)")
+            .defaultText("cpu " + DEFAULT_RESOURCES.get(c).cpu() + ", memory " + DEFAULT_RESOURCES.get(c).memory())).toList();
+    static final Setting CLUSTER = Setting.object("cluster", "the keys below", "the cluster the program creates"
+            + " (its region is the provider's `gcp:region` / `aws:region`, the project `gcp:project`)")
+            .defaultText("none: required").on(Platform.GKE, Platform.EKS);
+    static final Setting ZONES = Setting.list("cluster.zones", "none: required", "2 to 4 distinct zones of the region",
+            "where nodes, PostgreSQL and the proxy spread").on(Platform.GKE, Platform.EKS);
+    static final Setting API_SOURCE_RANGES = Setting.list("cluster.apiSourceRanges", "none: required", "IPv4 CIDRs",
+            "who may reach the Kubernetes API, where `pulumi up` runs included (GKE master authorized networks,"
+                    + " EKS public endpoint)").on(Platform.GKE, Platform.EKS);
+    static final Setting MACHINE_TYPE_SETTING = Setting.text("cluster.machineType", "`e2-standard-4` (gke), `m6i.xlarge`"
+            + " (eks)", "a machine type", "the nodes' machine type").on(Platform.GKE, Platform.EKS);
+    static final Setting MIN_NODES = Setting.integer("cluster.minNodesPerZone", 1, 1, 10,
+            "the node floor per zone (EKS: the node group's size; no autoscaler there)").on(Platform.GKE, Platform.EKS);
+    static final Setting MAX_NODES = Setting.integer("cluster.maxNodesPerZone", 3, 1, 20,
+            "the node ceiling per zone (GKE's autoscaler; EKS: the node group's maximum)")
+            .defaultText("3 (at least minNodesPerZone)").on(Platform.GKE, Platform.EKS);
+    static final Setting DISK_SIZE = Setting.integer("cluster.diskSizeGb", 100, 20, 2000, "each node's boot disk")
+            .defaultText("100 (gke), 50 (eks)").on(Platform.GKE, Platform.EKS);
+    static final Setting IAP_SSH = Setting.bool("cluster.iapSsh", false, "SSH to the private nodes through IAP TCP"
+            + " forwarding (`gcloud compute ssh NODE --tunnel-through-iap`); off: SSH closed").on(Platform.GKE);
+    static final Setting DELETION_PROTECTION = Setting.bool("cluster.deletionProtection", true,
+            "the cluster refuses deletion").on(Platform.GKE);
+    static final Setting RELEASE_CHANNEL = Setting.choice("cluster.releaseChannel", "REGULAR",
+            List.of("RAPID", "REGULAR", "STABLE"), "how fast the cluster follows Kubernetes releases").on(Platform.GKE);
+    static final Setting NAT_GATEWAYS = Setting.choice("cluster.natGateways", "per-zone", List.of("per-zone", "shared"),
+            "a NAT gateway per zone (a zone outage keeps the others' egress) or one, cheaper").on(Platform.EKS);
+    static final Setting KUBERNETES_VERSION = Setting.text("cluster.kubernetesVersion", "EKS's default",
+            "a minor version such as 1.33", "the control plane's version; the node group follows it").on(Platform.EKS);
+    static final Setting LOG_RETENTION = Setting.choice("cluster.logRetentionDays", "30", LOG_RETENTION_DAYS,
+            "how long the control plane's logs are kept (the program owns their log group)").on(Platform.EKS);
+    static final Setting ADMIN_ROLES = Setting.list("cluster.adminRoles", "none (the creator only)", "IAM role ARNs",
+            "who administers the cluster besides its creator (EKS access entries)").on(Platform.EKS);
+
+    /** Every setting, in the README's order. */
+    public static final List<Setting> SETTINGS = catalog();
+
+    private static List<Setting> catalog() {
+        List<Setting> all = new ArrayList<>(List.of(PLATFORM, KUBE_CONTEXT, NAMESPACE, IMAGE_SERVICE, IMAGE_POSTGRES,
+                IMAGE_PGPOOL, IMAGE_REDIS, IMAGE_NGINX, REPLICAS_TODO, REPLICAS_COUNTER, REPLICAS_PROXY,
+                REPLICAS_PGPOOL, POSTGRES_NODES, SYNCHRONOUS, STORAGE_CLASS, POSTGRES_STORAGE, REDIS_STORAGE,
+                ALLOWED_SOURCE_RANGES, SERVICE_TYPE, TLS_CERTIFICATE, TLS_KEY, POD_ANTI_AFFINITY));
+        all.addAll(RESOURCES);
+        all.addAll(List.of(CLUSTER, ZONES, API_SOURCE_RANGES, MACHINE_TYPE_SETTING, MIN_NODES, MAX_NODES, DISK_SIZE,
+                IAP_SSH, DELETION_PROTECTION, RELEASE_CHANNEL, NAT_GATEWAYS, KUBERNETES_VERSION, LOG_RETENTION,
+                ADMIN_ROLES));
+        return List.copyOf(all);
+    }
+
+    /** The top-level keys (what `todo-platform:KEY` may be). */
+    static Set<String> topLevelKeys() {
+        return SETTINGS.stream().map(s -> s.key().contains(".") ? s.key().substring(0, s.key().indexOf('.')) : s.key())
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The fields an object setting may have, on a platform (null: any). */
+    static Set<String> fieldsOf(String parent, Platform platform) {
+        return SETTINGS.stream().filter(s -> s.parent().equals(parent))
+                .filter(s -> platform == null || s.appliesTo(platform))
+                .map(Setting::field).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The README's settings table, from the catalog (a test holds the README to it). */
+    public static String settingsTable() {
+        StringBuilder table = new StringBuilder("| key | default | allowed | what |\n| --- | --- | --- | --- |\n");
+        for (Setting s : SETTINGS) {
+            String where = s.platforms().isEmpty() ? "" : " (" + s.platforms().stream().map(p -> p.name().toLowerCase())
+                    .collect(Collectors.joining(", ")) + ")";
+            // A value in code, words (a default that depends on something else) as they are.
+            String defaults = s.defaultValue() == null ? "" : s.defaultValue().contains(" ") ? s.defaultValue()
+                    : "`" + s.defaultValue() + "`";
+            table.append("| `").append(s.key()).append('`').append(where).append(" | ").append(defaults)
+                    .append(" | ").append(s.allowed()).append(" | ").append(s.description()).append(" |\n");
+        }
+        return table.toString();
+    }
+
+    // ---- the configuration's parts -----------------------------------------------------------------------------
+
+    /** Container images; every one pinned to a tag or digest. */
+    public record Images(String service, String postgres, String pgpool, String redis, String nginx) {
+    }
+
+    /** Replica counts of the stateless parts. */
+    public record Replicas(int todo, int counter, int proxy, int pgpool) {
+    }
+
+    /**
+     * The proxy's certificate (PEM, the chain after the leaf) and its private key, from {@code pulumi config set
+     * --secret}: HTTPS on, HTTP redirected to it. Null: plain HTTP only.
+     */
+    public record Tls(String certificate, String key) {
+        @Override
+        public String toString() {
+            return "Tls[certificate, key redacted]";
+        }
+    }
+
+    /**
+     * platform gke or eks: the cluster the program creates ({@code todo-platform:cluster}, plus the provider's own
+     * {@code gcp:project} / {@code gcp:region} or {@code aws:region}). Null for an existing cluster.
+     *
+     * @param gke    the GKE-only settings, null on eks
+     * @param eks    the EKS-only settings, null on gke
+     * @param access the provider's own credential settings, forwarded to the program's explicit provider
+     */
+    public record Cluster(String region, String project, List<String> zones, Nodes nodes,
+                          List<String> apiSourceRanges, Gke gke, Eks eks, Map<String, String> access) {
+    }
+
+    /** The nodes: machine type, autoscaling floor and ceiling per zone, boot disk. */
+    public record Nodes(String machineType, int minNodesPerZone, int maxNodesPerZone, int diskSizeGb) {
+    }
+
+    public record Gke(boolean iapSsh, boolean deletionProtection, ReleaseChannel releaseChannel) {
+    }
+
+    /** @param kubernetesVersion null means EKS's default */
+    public record Eks(NatGateways natGateways, String kubernetesVersion, int logRetentionDays, List<String> adminRoles) {
+    }
+
+    /**
+     * The provider settings the program forwards to its explicit cloud provider (an explicit provider reads none
+     * of the stack's {@code aws:}/{@code gcp:} settings by itself; a credential setting left behind would let a
+     * deploy land in whatever account the ambient credentials point to). Any other key of the namespace is refused.
+     */
+    public static final Map<Platform, Set<String>> PROVIDER_KEYS = Map.of(
+            Platform.GKE, Set.of("project", "region", "zone", "credentials", "impersonateServiceAccount"),
+            Platform.EKS, Set.of("region", "profile", "assumeRole", "allowedAccountIds"));
+    public static final List<String> ASSUME_ROLE_FIELDS = List.of("roleArn", "sessionName", "externalId", "duration");
+
+    // ---- parsing -------------------------------------------------------------------------------------------------
 
     /** Parses raw settings: keys with their namespace, values as Pulumi hands them over (objects as JSON text). */
     public static StackConfig parse(String stack, Map<String, String> raw) {
@@ -150,12 +266,11 @@ public record StackConfig(
     public static StackConfig parse(String stack, Map<String, String> raw, Set<String> secretKeys) {
         Reader r = new Reader(raw);
         r.rejectUnknown();
-        Platform platform = Platform.valueOf(r.choice("platform", "existing", List.of("existing", "gke", "eks"))
-                .toUpperCase());
-        JsonNode images = r.object("images", Set.of("service", "postgres", "pgpool", "redis", "nginx"));
-        JsonNode replicas = r.object("replicas", Set.of("todo", "counter", "proxy", "pgpool"));
+        Platform platform = Platform.valueOf(r.choice(PLATFORM).toUpperCase());
+        JsonNode images = r.object("images");
+        JsonNode replicas = r.object("replicas");
         Map<String, Resources> resources = new LinkedHashMap<>(DEFAULT_RESOURCES);
-        JsonNode sizes = r.object("resources", Set.copyOf(COMPONENTS));
+        JsonNode sizes = r.object("resources");
         for (String component : COMPONENTS) {
             if (sizes.has(component)) {
                 String key = "resources." + component;
@@ -167,7 +282,7 @@ public record StackConfig(
                         r.quantity(key + ".memory", size.path("memory").asText(base.memory()))));
             }
         }
-        if (platform != Platform.EXISTING && raw.containsKey(PREFIX + "kubeContext")) {
+        if (platform != Platform.EXISTING && raw.containsKey(PREFIX + KUBE_CONTEXT.key())) {
             throw new ConfigError(PREFIX + "kubeContext is only for platform existing: on " + platform.name()
                     .toLowerCase() + " the program builds the cluster's kubeconfig itself");
         }
@@ -175,30 +290,22 @@ public record StackConfig(
         StackConfig config = new StackConfig(
                 stack,
                 platform,
-                r.string("kubeContext", null),
-                r.matching("namespace", r.string("namespace", "todo"), DNS_LABEL, "a DNS label (a-z, 0-9, -)"),
-                new Images(
-                        r.image("images.service", images.path("service").asText("ghcr.io/todo-platform/service:1.0.0")),
-                        r.image("images.postgres", images.path("postgres").asText("ghcr.io/todo-platform/postgres-repmgr:15.20-5.3.3")),
-                        r.image("images.pgpool", images.path("pgpool").asText("ghcr.io/todo-platform/pgpool:4.3.5")),
-                        r.image("images.redis", images.path("redis").asText("ghcr.io/todo-platform/redis:7.0.15")),
-                        r.image("images.nginx", images.path("nginx").asText("ghcr.io/todo-platform/nginx:1.22.1"))),
-                new Replicas(
-                        r.integer("replicas.todo", replicas.path("todo"), 2, 1, 50),
-                        r.integer("replicas.counter", replicas.path("counter"), 2, 1, 50),
-                        r.integer("replicas.proxy", replicas.path("proxy"), 1, 1, 20),
-                        r.integer("replicas.pgpool", replicas.path("pgpool"), 1, 1, 10)),
-                r.integer("postgresNodes", r.node("postgresNodes"), 2, 2, 9),
-                r.bool("synchronousReplication", false),
-                r.string("storageClass", null),
-                r.quantity("postgresStorage", r.string("postgresStorage", "10Gi")),
-                r.quantity("redisStorage", r.string("redisStorage", "1Gi")),
-                r.cidrs("allowedSourceRanges", r.node("allowedSourceRanges")),
-                r.choice("serviceType", "LoadBalancer", List.of("LoadBalancer", "NodePort")).equals("NodePort")
-                        ? ServiceType.NODE_PORT : ServiceType.LOAD_BALANCER,
+                r.string(KUBE_CONTEXT.key(), null),
+                r.matching(NAMESPACE.key(), r.string(NAMESPACE.key(), NAMESPACE.defaultValue()), DNS_LABEL,
+                        "a DNS label (a-z, 0-9, -)"),
+                new Images(r.image(IMAGE_SERVICE, images), r.image(IMAGE_POSTGRES, images), r.image(IMAGE_PGPOOL, images),
+                        r.image(IMAGE_REDIS, images), r.image(IMAGE_NGINX, images)),
+                new Replicas(r.integer(REPLICAS_TODO, replicas), r.integer(REPLICAS_COUNTER, replicas),
+                        r.integer(REPLICAS_PROXY, replicas), r.integer(REPLICAS_PGPOOL, replicas)),
+                r.integer(POSTGRES_NODES, r.node(POSTGRES_NODES.key())),
+                r.bool(SYNCHRONOUS, r.node(SYNCHRONOUS.key())),
+                r.string(STORAGE_CLASS.key(), null),
+                r.quantity(POSTGRES_STORAGE.key(), r.string(POSTGRES_STORAGE.key(), POSTGRES_STORAGE.defaultValue())),
+                r.quantity(REDIS_STORAGE.key(), r.string(REDIS_STORAGE.key(), REDIS_STORAGE.defaultValue())),
+                r.cidrs(ALLOWED_SOURCE_RANGES.key(), r.node(ALLOWED_SOURCE_RANGES.key())),
+                r.choice(SERVICE_TYPE).equals("NodePort") ? ServiceType.NODE_PORT : ServiceType.LOAD_BALANCER,
                 tls(r, secretKeys),
-                AntiAffinity.valueOf(r.choice("podAntiAffinity", "preferred", List.of("preferred", "required"))
-                        .toUpperCase()),
+                AntiAffinity.valueOf(r.choice(POD_ANTI_AFFINITY).toUpperCase()),
                 Map.copyOf(resources),
                 cluster(r, platform));
         config.checkFitsTheNodes();
@@ -213,7 +320,8 @@ public record StackConfig(
         if (cluster == null) {
             return null;
         }
-        int perZone = platform == Platform.GKE ? cluster.maxNodesPerZone() : cluster.minNodesPerZone();
+        Nodes nodes = cluster.nodes();
+        int perZone = platform == Platform.GKE ? nodes.maxNodesPerZone() : nodes.minNodesPerZone();
         return perZone * cluster.zones().size();
     }
 
@@ -223,7 +331,7 @@ public record StackConfig(
         if (podAntiAffinity == AntiAffinity.REQUIRED && nodes != null && postgresNodes > nodes) {
             throw new ConfigError(PREFIX + "postgresNodes=" + postgresNodes + " does not fit: with " + PREFIX
                     + "podAntiAffinity=required every node needs its own host, and this cluster has at most " + nodes
-                    + " (" + (platform == Platform.GKE ? "cluster.maxNodesPerZone" : "cluster.minNodesPerZone")
+                    + " (" + (platform == Platform.GKE ? MAX_NODES.key() : MIN_NODES.key())
                     + " x zones): raise that or lower postgresNodes");
         }
     }
@@ -255,8 +363,8 @@ public record StackConfig(
     }
 
     private static Tls tls(Reader r, Set<String> secretKeys) {
-        String certificate = r.string("tlsCertificate", null);
-        String key = r.string("tlsKey", null);
+        String certificate = r.string(TLS_CERTIFICATE.key(), null);
+        String key = r.string(TLS_KEY.key(), null);
         if (certificate == null && key == null) {
             return null;
         }
@@ -281,7 +389,7 @@ public record StackConfig(
 
     private static Cluster cluster(Reader r, Platform platform) {
         if (platform == Platform.EXISTING) {
-            if (!r.node("cluster").isMissingNode()) {
+            if (!r.node(CLUSTER.key()).isMissingNode()) {
                 throw new ConfigError(PREFIX + "cluster is only for platform gke or eks: an existing cluster is"
                         + " named by " + PREFIX + "kubeContext");
             }
@@ -289,55 +397,50 @@ public record StackConfig(
         }
         boolean gke = platform == Platform.GKE;
         String name = platform.name().toLowerCase();
-        Set<String> keys = new TreeSet<>(CLUSTER_KEYS);
-        keys.addAll(PLATFORM_CLUSTER_KEYS.get(platform));
-        if (r.node("cluster").has("sshSourceRanges")) {
+        if (r.node(CLUSTER.key()).has("sshSourceRanges")) {
             throw new ConfigError(PREFIX + "cluster.sshSourceRanges was removed: the nodes are private (no external"
                     + " address), so no range could reach them; set cluster.iapSsh: true and use"
                     + " `gcloud compute ssh NODE --tunnel-through-iap`");
         }
-        JsonNode c = r.object("cluster", keys);
+        JsonNode c = r.object(CLUSTER.key(), fieldsOf(CLUSTER.key(), platform));
         if (c.isMissingNode()) {
             throw new ConfigError(PREFIX + "cluster is required for platform " + name
                     + ": at least its zones and apiSourceRanges (see the example stack files)");
         }
         String region = r.required(gke ? "gcp:region" : "aws:region", name, gke ? "europe-west1" : "eu-west-1");
         String project = gke ? r.required("gcp:project", name, "my-gcp-project") : null;
-        int min = r.integer("cluster.minNodesPerZone", c.path("minNodesPerZone"), 1, 1, 10);
-        List<String> apiRanges = r.cidrs("cluster.apiSourceRanges", c.path("apiSourceRanges"));
+        int min = r.integer(MIN_NODES, c);
+        List<String> apiRanges = r.cidrs(API_SOURCE_RANGES.key(), c.path(API_SOURCE_RANGES.field()));
         if (apiRanges.isEmpty()) {
             throw new ConfigError(PREFIX + "cluster.apiSourceRanges is required for platform " + name
                     + ": the CIDRs allowed to reach the Kubernetes API, including where `pulumi up` runs"
                     + " (0.0.0.0/0 opens it to everyone)");
         }
-        return new Cluster(
-                region,
-                project,
-                r.zones("cluster.zones", c.path("zones"), region, gke ? "-[a-z]" : "[a-z]"),
-                r.matching("cluster.machineType", c.path("machineType").asText(gke ? "e2-standard-4" : "m6i.xlarge"),
+        Nodes nodes = new Nodes(
+                r.matching(MACHINE_TYPE_SETTING.key(), c.path("machineType").asText(gke ? "e2-standard-4" : "m6i.xlarge"),
                         MACHINE_TYPE, "a machine type such as " + (gke ? "e2-standard-4" : "m6i.xlarge")),
                 min,
-                r.integer("cluster.maxNodesPerZone", c.path("maxNodesPerZone"), Math.max(3, min), min, 20),
-                r.integer("cluster.diskSizeGb", c.path("diskSizeGb"), gke ? 100 : 50, 20, 2000),
-                apiRanges,
-                r.bool("cluster.iapSsh", c.path("iapSsh"), false),
-                r.bool("cluster.deletionProtection", c.path("deletionProtection"), true),
-                r.oneOf("cluster.releaseChannel", c.path("releaseChannel").asText("REGULAR"),
-                        List.of("RAPID", "REGULAR", "STABLE")),
-                r.oneOf("cluster.natGateways", c.path("natGateways").asText("per-zone"),
-                        List.of("per-zone", "shared")).equals("per-zone"),
-                c.has("kubernetesVersion") ? r.matching("cluster.kubernetesVersion",
-                        c.path("kubernetesVersion").asText(), K8S_VERSION, "a minor version such as 1.33") : null,
-                r.oneOfNumbers("cluster.logRetentionDays", c.path("logRetentionDays"), 30, LOG_RETENTION_DAYS),
-                r.list("cluster.adminRoles", c.path("adminRoles"), ROLE_ARN,
-                        "a list of IAM role ARNs such as [\"arn:aws:iam::123456789012:role/platform-admins\"]"),
-                access(r, platform));
+                r.integer(MAX_NODES.key(), c.path(MAX_NODES.field()), Math.max(3, min), min, MAX_NODES.max()),
+                r.integer(DISK_SIZE.key(), c.path(DISK_SIZE.field()), gke ? 100 : 50, DISK_SIZE.min(), DISK_SIZE.max()));
+        Gke gkeSettings = gke ? new Gke(r.bool(IAP_SSH, c.path(IAP_SSH.field())),
+                r.bool(DELETION_PROTECTION, c.path(DELETION_PROTECTION.field())),
+                ReleaseChannel.valueOf(r.oneOf(RELEASE_CHANNEL, c.path(RELEASE_CHANNEL.field())))) : null;
+        Eks eksSettings = gke ? null : new Eks(
+                NatGateways.valueOf(r.oneOf(NAT_GATEWAYS, c.path(NAT_GATEWAYS.field())).toUpperCase().replace('-', '_')),
+                c.has(KUBERNETES_VERSION.field()) ? r.matching(KUBERNETES_VERSION.key(),
+                        c.path(KUBERNETES_VERSION.field()).asText(), K8S_VERSION, KUBERNETES_VERSION.allowed()) : null,
+                Integer.parseInt(r.oneOf(LOG_RETENTION, c.path(LOG_RETENTION.field()))),
+                r.list(ADMIN_ROLES.key(), c.path(ADMIN_ROLES.field()), ROLE_ARN,
+                        "a list of IAM role ARNs such as [\"arn:aws:iam::123456789012:role/platform-admins\"]"));
+        return new Cluster(region, project,
+                r.zones(ZONES.key(), c.path(ZONES.field()), region, gke ? "-[a-z]" : "[a-z]"),
+                nodes, apiRanges, gkeSettings, eksSettings, access(r, platform));
     }
 
     /** The forwarded provider settings, by their key without namespace (objects as JSON). */
     private static Map<String, String> access(Reader r, Platform platform) {
         String ns = platform == Platform.GKE ? "gcp:" : "aws:";
-        Map<String, String> access = new java.util.TreeMap<>();
+        Map<String, String> access = new TreeMap<>();
         for (String key : PROVIDER_KEYS.get(platform)) {
             String value = r.raw.get(ns + key);
             if (value != null && !value.isBlank() && !key.equals("region") && !key.equals("project")) {
@@ -370,10 +473,11 @@ public record StackConfig(
         }
 
         void rejectUnknown() {
+            Set<String> keys = topLevelKeys();
             for (String key : raw.keySet()) {
-                if (key.startsWith(PREFIX) && !KEYS.contains(key.substring(PREFIX.length()))) {
+                if (key.startsWith(PREFIX) && !keys.contains(key.substring(PREFIX.length()))) {
                     throw new ConfigError(key + " is not a setting of this program: known are "
-                            + new TreeSet<>(KEYS).stream().map(k -> PREFIX + k).toList());
+                            + keys.stream().map(k -> PREFIX + k).toList());
                 }
             }
         }
@@ -393,6 +497,11 @@ public record StackConfig(
             } catch (Exception e) {
                 return JSON.getNodeFactory().textNode(value);
             }
+        }
+
+        /** A top-level object whose fields are the catalog's {@code key.*} settings. */
+        JsonNode object(String key) {
+            return object(key, fieldsOf(key, null));
         }
 
         JsonNode object(String key, Set<String> fields) {
@@ -420,8 +529,17 @@ public record StackConfig(
             }
         }
 
-        String choice(String key, String fallback, List<String> allowed) {
-            return oneOf(key, string(key, fallback), allowed);
+        /** A top-level choice. */
+        String choice(Setting s) {
+            return oneOf(s.key(), string(s.key(), s.defaultValue()), s.choices());
+        }
+
+        /** A choice inside an object: {@code node} is the field (missing: the default). */
+        String oneOf(Setting s, JsonNode node) {
+            if (!node.isMissingNode() && !node.isValueNode()) {
+                throw error(s.key(), node.toString(), "one of " + s.choices());
+            }
+            return oneOf(s.key(), node.isMissingNode() ? s.defaultValue() : node.asText(), s.choices());
         }
 
         String oneOf(String key, String value, List<String> allowed) {
@@ -429,6 +547,12 @@ public record StackConfig(
                 throw error(key, value, "one of " + allowed);
             }
             return value;
+        }
+
+        /** An integer field of {@code parent} (a top-level setting when {@code parent} is its own node). */
+        int integer(Setting s, JsonNode parent) {
+            JsonNode node = s.parent().isEmpty() ? parent : parent.path(s.field());
+            return integer(s.key(), node, Integer.parseInt(s.defaultValue()), s.min(), s.max());
         }
 
         int integer(String key, JsonNode node, int fallback, int min, int max) {
@@ -442,17 +566,10 @@ public record StackConfig(
             return Integer.parseInt(text);
         }
 
-        boolean bool(String key, boolean fallback) {
-            return bool(key, string(key, Boolean.toString(fallback)));
-        }
-
-        boolean bool(String key, JsonNode node, boolean fallback) {
-            return bool(key, node.isMissingNode() ? Boolean.toString(fallback) : node.asText());
-        }
-
-        private boolean bool(String key, String value) {
+        boolean bool(Setting s, JsonNode node) {
+            String value = node.isMissingNode() ? s.defaultValue() : node.asText();
             if (!value.equals("true") && !value.equals("false")) {
-                throw error(key, value, "true or false");
+                throw error(s.key(), value, "true or false");
             }
             return Boolean.parseBoolean(value);
         }
@@ -461,7 +578,9 @@ public record StackConfig(
             return matching(key, value, QUANTITY, "a Kubernetes quantity such as 250m, 512Mi or 10Gi");
         }
 
-        String image(String key, String value) {
+        String image(Setting s, JsonNode images) {
+            String key = s.key();
+            String value = images.path(s.field()).asText(s.defaultValue());
             matching(key, value, IMAGE, "an image reference with a tag or digest");
             String tag = value.contains("@") ? "digest" : value.substring(value.lastIndexOf('/') + 1);
             if (!tag.contains(":") && !tag.equals("digest") || value.endsWith(":latest")) {
@@ -502,16 +621,6 @@ public record StackConfig(
             return List.copyOf(zones);
         }
 
-        int oneOfNumbers(String key, JsonNode node, int fallback, List<Integer> allowed) {
-            if (node.isMissingNode()) {
-                return fallback;
-            }
-            if (!node.isIntegralNumber() || !allowed.contains(node.asInt())) {
-                throw error(key, node.asText(), "one of " + allowed);
-            }
-            return node.asInt();
-        }
-
         List<String> list(String key, JsonNode node, Pattern pattern, String expected) {
             if (node.isMissingNode()) {
                 return List.of();
@@ -527,17 +636,7 @@ public record StackConfig(
         }
 
         List<String> cidrs(String key, JsonNode node) {
-            if (node.isMissingNode()) {
-                return List.of();
-            }
-            if (!node.isArray()) {
-                throw error(key, node.toString(), "a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]");
-            }
-            List<String> cidrs = new ArrayList<>();
-            for (JsonNode cidr : node) {
-                cidrs.add(matching(key, cidr.asText(), CIDR, "a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]"));
-            }
-            return List.copyOf(cidrs);
+            return list(key, node, CIDR, CIDRS);
         }
 
         private static ConfigError error(String key, String value, String expected) {

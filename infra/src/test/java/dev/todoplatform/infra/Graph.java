@@ -2,6 +2,9 @@ package dev.todoplatform.infra;
 
 import com.pulumi.test.TestResult;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,8 +87,8 @@ final class Graph {
     /** Whether {@code r} waits for {@code other}, directly or through what it waits for. */
     boolean waitsForTransitively(Res r, Res other) {
         String target = other.type() + "::" + other.name();
-        java.util.Deque<String> todo = new java.util.ArrayDeque<>(options(r).dependsOn());
-        Set<String> seen = new java.util.HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(options(r).dependsOn());
+        Set<String> seen = new HashSet<>();
         while (!todo.isEmpty()) {
             String next = todo.pop();
             if (next.equals(target)) {

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Daemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +29,7 @@ class GraphTest {
         Set<String> components = graph.result.resources().stream().map(r -> r.getClass().getSimpleName())
                 .collect(Collectors.toSet());
         for (String component : List.of("AppStack", "Secrets", "PostgresHa", "PgPool", "Redis", "TodoService",
-                "HitCounter", "Proxy", "NetworkPolicies")) {
+                "CounterService", "Proxy", "NetworkPolicies")) {
             assertTrue(components.contains(component), component + " missing from " + components);
         }
         assertEquals(5, graph.resources.stream().filter(r -> r.type().equals("random:index/randomPassword:RandomPassword")).count());
@@ -103,13 +105,13 @@ class GraphTest {
     /** With a certificate: a TLS Secret (secret in the state), port 443 on the load balancer, HTTPS allowed in. */
     @Test
     void aCertificateTurnsOnHttpsAtTheProxy() {
-        Map<String, String> raw = new java.util.HashMap<>(StackFiles.raw("prod"));
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("prod"));
         raw.put(StackConfig.PREFIX + "tlsCertificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----");
         raw.put(StackConfig.PREFIX + "tlsKey", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----");
-        Graph g = Graph.variant(StackConfig.parse("prod", raw, java.util.Set.of(StackConfig.PREFIX + "tlsKey")));
+        Graph g = Graph.variant(StackConfig.parse("prod", raw, Set.of(StackConfig.PREFIX + "tlsKey")));
         Graph.Res secret = g.named("Secret", "proxy-tls");
         assertEquals("kubernetes.io/tls", secret.inputs().get("type"));
-        assertEquals(java.util.Set.of("tls.crt", "tls.key"), Policy.map(secret.inputs().get("data")).keySet());
+        assertEquals(Set.of("tls.crt", "tls.key"), Policy.map(secret.inputs().get("data")).keySet());
         assertEquals(List.of(80.0, 443.0), Policy.maps(g.named("Service", "proxy").spec().get("ports")).stream()
                 .map(p -> p.get("port")).toList());
         Map<String, Object> nginx = Graph.containers(g.named("Deployment", "proxy")).get(0);
@@ -128,7 +130,7 @@ class GraphTest {
     /** minikube without `minikube tunnel`: a NodePort, and the outputs say how to reach it instead of waiting. */
     @Test
     void theProxyCanBeANodePortWhereNoLoadBalancerComes() {
-        Map<String, String> raw = new java.util.HashMap<>(StackFiles.raw("dev"));
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + "serviceType", "NodePort");
         Graph g = Graph.of(StackConfig.parse("dev-nodeport", raw));
         assertEquals("NodePort", g.named("Service", "proxy").spec().get("type"));
@@ -174,7 +176,8 @@ class GraphTest {
     void configMapsHoldTheRepoFilesAndAreNamedByTheirContent() {
         Graph g = Stacks.graph("dev");
         Map<String, Object> postgres = Policy.map(configMap(g, "postgres-config").inputs().get("data"));
-        for (String file : List.of("postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh")) {
+        assertEquals(Daemon.POSTGRES.files().size(), postgres.size());
+        for (String file : Daemon.POSTGRES.files()) {
             assertEquals(ConfigFile.load("postgres/" + file).text(), postgres.get(file), file + " is the repo's file");
         }
         assertEquals(ConfigFile.load("redis/redis.conf").text(),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -104,12 +105,12 @@ class PolicyTest {
 
     @SuppressWarnings("unchecked")
     private static void addEnv(Map<String, Object> container, String name, String value) {
-        ((List<Object>) container.get("env")).add(new java.util.HashMap<>(Map.of("name", name, "value", value)));
+        ((List<Object>) container.get("env")).add(new HashMap<>(Map.of("name", name, "value", value)));
     }
 
     @SuppressWarnings("unchecked")
     private static void addSecretEnv(Map<String, Object> container, String secret, String key) {
-        ((List<Object>) container.get("env")).add(new java.util.HashMap<>(Map.of("name", "EXTRA",
+        ((List<Object>) container.get("env")).add(new HashMap<>(Map.of("name", "EXTRA",
                 "valueFrom", Map.of("secretKeyRef", Map.of("name", secret, "key", key)))));
     }
 }

@@ -2,12 +2,15 @@ package dev.todoplatform.infra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,12 +56,33 @@ class StackConfigTest {
         "images|{\"redis\":\"redis\"}|todo-platform:images.redis=redis is invalid: expected an image pinned to a version tag or digest (not latest, not untagged)",
         "allowedSourceRanges|[\"10.0.0.0/33\"]|todo-platform:allowedSourceRanges=10.0.0.0/33 is invalid: expected a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]",
         "podAntiAffinity|always|todo-platform:podAntiAffinity=always is invalid: expected one of [preferred, required]",
-        "resources|{\"todo\":{\"memory\":\"lots\"}}|todo-platform:resources.todo.memory=lots is invalid: expected a Kubernetes quantity such as 250m, 512Mi or 10Gi",
-        "replica|2|todo-platform:replica is not a setting of this program: known are [todo-platform:allowedSourceRanges, todo-platform:cluster, todo-platform:images, todo-platform:kubeContext, todo-platform:namespace, todo-platform:platform, todo-platform:podAntiAffinity, todo-platform:postgresNodes, todo-platform:postgresStorage, todo-platform:redisStorage, todo-platform:replicas, todo-platform:resources, todo-platform:serviceType, todo-platform:storageClass, todo-platform:synchronousReplication, todo-platform:tlsCertificate, todo-platform:tlsKey]"})
+        "resources|{\"todo\":{\"memory\":\"lots\"}}|todo-platform:resources.todo.memory=lots is invalid: expected a Kubernetes quantity such as 250m, 512Mi or 10Gi"})
     void aBadSettingFailsWithOneLineNamingKeyValueAndWhatIsAllowed(String key, String value, String message) {
         Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
         raw.put(StackConfig.PREFIX + key, value);
         assertRefused("dev", raw, message);
+    }
+
+    /** A typo is refused, naming every key the catalog knows (the message is built from it, not copied here). */
+    @Test
+    void anUnknownKeyIsRefusedWithTheKnownOnes() {
+        Map<String, String> raw = new HashMap<>(StackFiles.raw("dev"));
+        raw.put(StackConfig.PREFIX + "replica", "2");
+        ConfigError error = assertThrows(ConfigError.class, () -> StackConfig.parse("dev", raw));
+        assertTrue(error.getMessage().startsWith("todo-platform:replica is not a setting of this program: known are ["),
+                error.getMessage());
+        for (Setting s : StackConfig.SETTINGS) {
+            String top = s.key().contains(".") ? s.key().substring(0, s.key().indexOf('.')) : s.key();
+            assertTrue(error.getMessage().matches(".*[\\[ ]todo-platform:" + top + "[,\\]].*"), top);
+        }
+    }
+
+    /** The README's settings table is the catalog's: a new setting cannot be left undocumented. */
+    @Test
+    void theReadmeListsEverySettingAsDeclared() throws Exception {
+        String readme = java.nio.file.Files.readString(StackFiles.ROOT.resolve("README.md"));
+        assertTrue(readme.contains(StackConfig.settingsTable()), "README.md's settings table differs from the catalog;"
+                + " paste:\n" + StackConfig.settingsTable());
     }
 
     @Test
@@ -95,13 +119,13 @@ class StackConfigTest {
         assertRefused("dev", raw, "todo-platform:tlsKey is missing: HTTPS needs both todo-platform:tlsCertificate and"
                 + " todo-platform:tlsKey (PEM files: pulumi config set --secret todo-platform:tlsKey < key.pem)");
         raw.put(StackConfig.PREFIX + "tlsKey", key);
-        ConfigError plain = assertThrows(ConfigError.class, () -> StackConfig.parse("dev", raw, java.util.Set.of()));
+        ConfigError plain = assertThrows(ConfigError.class, () -> StackConfig.parse("dev", raw, Set.of()));
         assertEquals("todo-platform:tlsKey is stored in plain text in the stack file: set it with pulumi config set"
                 + " --secret todo-platform:tlsKey < key.pem", plain.getMessage());
         raw.put(StackConfig.PREFIX + "tlsKey", "hunter2");
         assertRefused("dev", raw, "todo-platform:tlsKey is invalid: expected a PEM private key (-----BEGIN PRIVATE KEY-----)");
         raw.put(StackConfig.PREFIX + "tlsKey", key);
-        StackConfig.Tls tls = StackConfig.parse("dev", raw, java.util.Set.of(StackConfig.PREFIX + "tlsKey")).tls();
+        StackConfig.Tls tls = StackConfig.parse("dev", raw, Set.of(StackConfig.PREFIX + "tlsKey")).tls();
         assertEquals(cert + "\n", tls.certificate());
         assertEquals("Tls[certificate, key redacted]", tls.toString(), "never printed");
     }
@@ -121,15 +145,21 @@ class StackConfigTest {
     @Test
     void theCloudStackFilesParseThroughTheSamePath() {
         StackConfig gke = StackFiles.config("prod");
-        assertEquals(new StackConfig.Cluster("europe-west1", "my-gcp-project",
-                List.of("europe-west1-b", "europe-west1-c", "europe-west1-d"), "e2-standard-4", 1, 3, 100,
-                List.of("203.0.113.0/24"), false, false, "REGULAR", true, null, 30, List.of(), Map.of()), gke.cluster());
+        StackConfig.Cluster g = gke.cluster();
+        assertEquals(List.of("europe-west1", "my-gcp-project", List.of("europe-west1-b", "europe-west1-c",
+                "europe-west1-d"), List.of("203.0.113.0/24")), List.of(g.region(), g.project(), g.zones(),
+                g.apiSourceRanges()));
+        assertEquals(new StackConfig.Nodes("e2-standard-4", 1, 3, 100), g.nodes());
+        assertEquals(new StackConfig.Gke(false, false, StackConfig.ReleaseChannel.REGULAR), g.gke());
+        assertEquals(null, g.eks());
         assertEquals("todo-platform-prod", gke.clusterName());
         StackConfig eks = StackFiles.config("prod-aws");
         assertEquals(StackConfig.Platform.EKS, eks.platform());
-        assertEquals(new StackConfig.Cluster("eu-west-1", null, List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"),
-                "m6i.xlarge", 1, 3, 50, List.of("203.0.113.0/24"), false, true, "REGULAR", true, null, 30, List.of(),
-                Map.of()), eks.cluster());
+        StackConfig.Cluster e = eks.cluster();
+        assertEquals(List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"), e.zones());
+        assertEquals(new StackConfig.Nodes("m6i.xlarge", 1, 3, 50), e.nodes());
+        assertEquals(new StackConfig.Eks(StackConfig.NatGateways.PER_ZONE, null, 30, List.of()), e.eks());
+        assertEquals(Arrays.asList(null, Map.of()), Arrays.asList(e.gke(), e.access()));
         assertEquals(null, StackFiles.config("dev").cluster());
     }
 
@@ -139,9 +169,9 @@ class StackConfigTest {
                 StackConfig.PREFIX + "platform", "gke",
                 StackConfig.PREFIX + "cluster", "{\"zones\":[\"us-central1-a\",\"us-central1-f\"],\"apiSourceRanges\":[\"198.51.100.7/32\"]}"));
         StackConfig.Cluster c = StackConfig.parse("Team_A", raw).cluster();
-        assertEquals(true, c.deletionProtection(), "deletion protection is on unless turned off");
-        assertEquals(false, c.iapSsh(), "SSH is closed unless opened");
-        assertEquals("e2-standard-4", c.machineType());
+        assertEquals(true, c.gke().deletionProtection(), "deletion protection is on unless turned off");
+        assertEquals(false, c.gke().iapSsh(), "SSH is closed unless opened");
+        assertEquals("e2-standard-4", c.nodes().machineType());
         assertEquals("todo-platform-team-a", StackConfig.parse("Team_A", raw).clusterName());
     }
 

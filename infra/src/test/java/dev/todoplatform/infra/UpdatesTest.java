@@ -4,6 +4,8 @@ import static dev.todoplatform.infra.Policy.map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,6 +102,32 @@ class UpdatesTest {
         });
         assertEquals(Map.of("initialNodeCount", 2.0, "autoscaling", Map.of("minNodeCount", 2.0, "maxNodeCount", 3.0)),
                 differs, "only the ignored count and the autoscaler's floor differ");
+    }
+
+    /**
+     * JSON the program writes into an input (IAM policies, the kubeconfig) has its keys sorted: built from Map.of,
+     * whose order changes from one JVM to the next, the text would differ on every `pulumi up` (a diff, or a
+     * replacement, each time). One JVM cannot see that by running twice; the canonical form can.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"prod", "prod-aws"})
+    void jsonInInputsIsCanonicalSoASecondUpSeesNoDifference(String stack) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new ObjectMapper()
+                .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+        int checked = 0;
+        for (Graph.Res r : Stacks.graph(stack).resources) {
+            for (Map.Entry<String, Object> input : r.inputs().entrySet()) {
+                if (input.getValue() instanceof String text && text.startsWith("{\"")) {
+                    Object parsed = json.readValue(text, Object.class);
+                    assertEquals(json.writeValueAsString(parsed), text, r.name() + "." + input.getKey());
+                    checked++;
+                }
+            }
+        }
+        String kubeconfig = (String) Stacks.graph(stack).outputs.get("kubeconfig");
+        assertEquals(json.writerWithDefaultPrettyPrinter().writeValueAsString(json.readValue(kubeconfig, Object.class)),
+                kubeconfig, "the kubeconfig output");
+        assertTrue(checked > 0 || stack.equals("prod"), "policies checked: " + checked);
     }
 
     /** The random provider returns a bcrypt hash of each password: as secret as the password. */

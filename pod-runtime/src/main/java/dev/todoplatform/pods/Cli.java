@@ -5,13 +5,13 @@ import dev.todoplatform.infra.Render;
 import dev.todoplatform.infra.StackFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 

@@ -18,8 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
@@ -62,7 +64,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, Map<String, String>> headless = new LinkedHashMap<>();
     private final List<Workload> workloads = new ArrayList<>();
     /** The workloads apply has created so far: only these are reconciled. */
-    private final List<Workload> active = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Workload> active = new CopyOnWriteArrayList<>();
     private final Set<Pod> pods = ConcurrentHashMap.newKeySet();
     private final Map<String, String> imageUsers = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<String> events = new ConcurrentLinkedDeque<>();
@@ -443,7 +445,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void images() {
-        Set<String> wanted = new java.util.TreeSet<>();
+        Set<String> wanted = new TreeSet<>();
         wanted.add(proxyImage);
         workloads.forEach(w -> templateOf(w).containers().forEach(c -> wanted.add(c.image())));
         List<String> missing = wanted.stream().filter(i -> !Docker.call(Docker.DEFAULT_TIMEOUT, "image", "inspect", i).ok()).toList();

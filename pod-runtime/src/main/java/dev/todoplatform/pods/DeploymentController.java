@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -21,7 +22,7 @@ final class DeploymentController extends Workload {
     private volatile PodSpec template;
     private volatile String revision;
     private final List<Pod> pods = new CopyOnWriteArrayList<>();
-    private final Map<Pod, String> revisions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Pod, String> revisions = new ConcurrentHashMap<>();
 
     DeploymentController(Cluster cluster, String name, int replicas, String maxSurge, String maxUnavailable,
                          PodSpec template, String revision) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One pod on the container engine, with the semantics a kubelet gives it:
@@ -37,7 +38,7 @@ final class Pod {
     final Map<String, String> claims;
     /** Like a pod's UID: what makes this pod's emptyDirs its own (a new pod of the same name gets new ones). */
     final String uid = Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 8);
-    private final Map<String, PodContainer> containers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
     private volatile String ip;
     private volatile boolean deleting;
     private volatile Phase phase = Phase.PENDING;

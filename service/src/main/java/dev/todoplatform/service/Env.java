@@ -15,7 +15,7 @@ public final class Env {
     public String required(String name, String expected) {
         String value = vars.get(name);
         if (value == null || value.isBlank()) {
-            throw new ConfigException(name + " is not set: expected " + expected);
+            throw new ConfigError(name + " is not set: expected " + expected);
         }
         return value.trim();
     }
@@ -38,20 +38,20 @@ public final class Env {
         } catch (NumberFormatException ignored) {
             // reported below with the allowed range
         }
-        throw new ConfigException(name + "=" + value + " is invalid: expected an integer from " + min + " to " + max);
+        throw new ConfigError(name + "=" + value + " is invalid: expected an integer from " + min + " to " + max);
     }
 
     /** One of {@code allowed}, compared without case. */
     public String oneOf(String name, String fallback, List<String> allowed) {
         String value = optional(name, fallback);
-        return allowed.stream().filter(value::equalsIgnoreCase).findFirst().orElseThrow(() -> new ConfigException(
+        return allowed.stream().filter(value::equalsIgnoreCase).findFirst().orElseThrow(() -> new ConfigError(
                 name + "=" + value + " is invalid: expected one of " + String.join(", ", allowed)));
     }
 
     public String jdbcUrl(String name) {
         String value = required(name, "a URL like jdbc:postgresql://pgpool:5432/todo");
         if (!value.startsWith("jdbc:postgresql://")) {
-            throw new ConfigException(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
+            throw new ConfigError(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
         }
         try {
             URI uri = URI.create(value.substring("jdbc:".length()));
@@ -59,7 +59,7 @@ public final class Env {
                 throw new IllegalArgumentException("host and database are required");
             }
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
+            throw new ConfigError(name + "=" + value + " is invalid: expected a URL like jdbc:postgresql://pgpool:5432/todo");
         }
         return value;
     }

@@ -38,34 +38,31 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        String mode = args.length == 1 ? args[0] : "";
         Env env = new Env(System.getenv());
         try {
             Settings.logLevel(env);
-            switch (mode) {
-                case "todo" -> serve(env, "todo");
-                case "counter" -> serve(env, "counter");
-                case "migrate" -> migrate(env);
-                default -> throw new ConfigException("usage: service todo|counter|migrate (got "
-                        + (args.length == 0 ? "no mode" : String.join(" ", args)) + ")");
+            Mode mode = Mode.of(args);
+            if (mode == Mode.MIGRATE) {
+                migrate(env);
+            } else {
+                serve(env, mode);
             }
-        } catch (ConfigException e) {
+        } catch (ConfigError e) {
             LOG.error(e.getMessage());
             System.exit(2);
         }
     }
 
     private static void migrate(Env env) {
-        MigrateResult result = Migrations.migrate(Settings.Database.from(env));
+        MigrateResult result = Migrations.migrate(Settings.DatabaseAccess.from(env));
         LOG.info("schema migrated from {} to {} ({} migrations applied)",
                 result.initialSchemaVersion, result.targetSchemaVersion, result.migrationsExecuted);
     }
 
-    private static void serve(Env env, String mode) throws ConfigException {
-        // todo: the database pool (10) plus room for probes and requests queueing for it; counter: the Redis pool.
-        Settings.Http http = Settings.Http.from(env, mode.equals("todo") ? 32 : 16);
+    private static void serve(Env env, Mode mode) throws ConfigError {
+        Settings.Http http = Settings.Http.from(env, mode.httpThreads);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.config().commonTags("mode", mode);
+        registry.config().commonTags("mode", mode.toString());
         for (var binder : List.of(new ClassLoaderMetrics(), new JvmMemoryMetrics(), new JvmGcMetrics(),
                 new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics())) {
             binder.bindTo(registry);
@@ -73,8 +70,8 @@ public final class Main {
         List<AutoCloseable> resources = new ArrayList<>();
         Router router = new Router();
         WebServer server;
-        if (mode.equals("todo")) {
-            Settings.Database settings = Settings.Database.from(env);
+        if (mode == Mode.TODO) {
+            Settings.DatabaseAccess settings = Settings.DatabaseAccess.from(env);
             Database database = new Database(settings, registry);
             resources.add(database);
             Migrations.requireCurrent(database);
@@ -84,7 +81,7 @@ public final class Main {
             router.route("GET", "/api/health", ex -> ex.health(database.answers()));
             server = new WebServer(http, router, registry);
         } else {
-            HitCounter counter = new HitCounter(Settings.Redis.from(env), registry);
+            HitCounter counter = new HitCounter(Settings.RedisAccess.from(env), registry);
             resources.add(counter);
             new CounterApp(counter).register(router);
             server = new WebServer(http, router, registry);
@@ -92,7 +89,7 @@ public final class Main {
         try {
             server.start();
         } catch (Exception e) {
-            throw new ConfigException("cannot listen on port " + http.port() + ": " + e.getMessage());
+            throw new ConfigError("cannot listen on port " + http.port() + ": " + e.getMessage());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("SIGTERM: draining");

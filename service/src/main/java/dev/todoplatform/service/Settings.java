@@ -27,9 +27,9 @@ public final class Settings {
     }
 
     /** DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE. */
-    public record Database(String url, String user, String password, int poolSize) {
-        static Database from(Env env) {
-            return new Database(
+    public record DatabaseAccess(String url, String user, String password, int poolSize) {
+        static DatabaseAccess from(Env env) {
+            return new DatabaseAccess(
                     env.jdbcUrl("DATABASE_URL"),
                     env.required("DATABASE_USER", "the database user name"),
                     env.required("DATABASE_PASSWORD", "the database password"),
@@ -38,14 +38,14 @@ public final class Settings {
 
         @Override
         public String toString() {
-            return "Database[url=" + url + ", user=" + user + ", poolSize=" + poolSize + "]";
+            return "DatabaseAccess[url=" + url + ", user=" + user + ", poolSize=" + poolSize + "]";
         }
     }
 
     /** REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (optional), REDIS_POOL_SIZE. */
-    public record Redis(String host, int port, String password, int poolSize) {
-        static Redis from(Env env) {
-            return new Redis(
+    public record RedisAccess(String host, int port, String password, int poolSize) {
+        static RedisAccess from(Env env) {
+            return new RedisAccess(
                     env.required("REDIS_HOST", "the Redis host name"),
                     env.integer("REDIS_PORT", 6379, 1, 65535),
                     env.optional("REDIS_PASSWORD", null),
@@ -54,7 +54,7 @@ public final class Settings {
 
         @Override
         public String toString() {
-            return "Redis[host=" + host + ", port=" + port + ", poolSize=" + poolSize + "]";
+            return "RedisAccess[host=" + host + ", port=" + port + ", poolSize=" + poolSize + "]";
         }
     }
 }

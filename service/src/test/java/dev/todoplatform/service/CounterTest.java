@@ -3,13 +3,12 @@ package dev.todoplatform.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.todoplatform.daemons.Poll;
 import dev.todoplatform.daemons.Ports;
 import dev.todoplatform.daemons.RedisServer;
 import dev.todoplatform.daemons.RunAs;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -62,7 +61,7 @@ class CounterTest {
     void healthFollowsRedisAndTheCounterSurvivesARestart() throws Exception {
         try (RedisServer redis = RedisServer.start(RunAs.tempDir("redis"), Ports.free(), null,
                 "--appendonly", "yes", "--appendfsync", "always");
-             ServiceProcess counter = ServiceProcess.ready("counter", java.util.Map.of(
+             ServiceProcess counter = ServiceProcess.ready("counter", Map.of(
                      "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())))) {
             Http http = new Http(counter.uri("/"));
             assertEquals("{\"status\":\"UP\"}", http.get("/counter/health").body());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.todoplatform.daemons.Poll;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -220,8 +221,8 @@ class HaFaultTest {
         List<String> instances = stack.cluster.podsOf("Deployment", deployment);
         long ok = 0;
         long unavailable = 0;
-        List<String> other = new java.util.ArrayList<>();
-        List<String> unready = new java.util.ArrayList<>();
+        List<String> other = new ArrayList<>();
+        List<String> unready = new ArrayList<>();
         long start = System.nanoTime();
         dependency.forEach(p -> stack.cluster.partition(p, List.of()));
         try {

@@ -1,10 +1,10 @@
 package dev.todoplatform.system;
 
+import dev.todoplatform.daemons.Poll;
 import dev.todoplatform.infra.Render;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.StackFiles;
 import dev.todoplatform.pods.Cluster;
-import dev.todoplatform.daemons.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

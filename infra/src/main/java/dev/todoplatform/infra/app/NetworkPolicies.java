@@ -10,7 +10,7 @@ import com.pulumi.kubernetes.networking.v1.inputs.NetworkPolicyPortArgs;
 import com.pulumi.kubernetes.networking.v1.inputs.NetworkPolicySpecArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
-import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,29 +27,30 @@ public final class NetworkPolicies extends ComponentResource {
     public static final List<Path> PATHS = List.of(
             new Path(null, Proxy.COMPONENT, Proxy.PORT),
             new Path(Proxy.COMPONENT, TodoService.COMPONENT, ServiceApp.PORT),
-            new Path(Proxy.COMPONENT, HitCounter.COMPONENT, ServiceApp.PORT),
+            new Path(Proxy.COMPONENT, CounterService.COMPONENT, ServiceApp.PORT),
             new Path(TodoService.COMPONENT, PgPool.COMPONENT, PgPool.PORT),
             new Path(TodoService.MIGRATE, PgPool.COMPONENT, PgPool.PORT),
             new Path(PgPool.COMPONENT, PostgresHa.COMPONENT, PostgresHa.PORT),
             new Path(PostgresHa.COMPONENT, PostgresHa.COMPONENT, PostgresHa.PORT),
-            new Path(HitCounter.COMPONENT, Redis.COMPONENT, Redis.PORT));
+            new Path(CounterService.COMPONENT, Redis.COMPONENT, Redis.PORT));
     /** Where the stack has a certificate: HTTPS to the proxy. */
     public static final Path HTTPS = new Path(null, Proxy.COMPONENT, Proxy.TLS_PORT);
 
-    public NetworkPolicies(String name, Kube kube, ComponentResourceOptions options) {
+    /** @param https whether the proxy serves HTTPS (the stack has a certificate) */
+    public NetworkPolicies(String name, Scope scope, boolean https, ComponentResourceOptions options) {
         super("todo-platform:app:NetworkPolicies", name, options);
-        Kube k = kube.within(this);
+        Scope k = scope.within(this);
         policy(k, "default-deny", "network-policy", LabelSelectorArgs.builder().build(), List.of(), List.of(
                 NetworkPolicyEgressRuleArgs.builder()
                         .ports(NetworkPolicyPortArgs.builder().protocol("UDP").port(53).build(),
                                 NetworkPolicyPortArgs.builder().protocol("TCP").port(53).build())
                         .build()));
         for (String component : List.of(Proxy.COMPONENT, TodoService.COMPONENT, TodoService.MIGRATE,
-                HitCounter.COMPONENT, PgPool.COMPONENT, PostgresHa.COMPONENT, Redis.COMPONENT)) {
+                CounterService.COMPONENT, PgPool.COMPONENT, PostgresHa.COMPONENT, Redis.COMPONENT)) {
             List<NetworkPolicyIngressRuleArgs> ingress = new ArrayList<>();
             List<NetworkPolicyEgressRuleArgs> egress = new ArrayList<>();
             List<Path> paths = new ArrayList<>(PATHS);
-            if (k.config().tls() != null) {
+            if (https) {
                 paths.add(HTTPS);
             }
             for (Path path : paths) {
@@ -73,7 +74,7 @@ public final class NetworkPolicies extends ComponentResource {
         registerOutputs(Map.of());
     }
 
-    private static void policy(Kube k, String name, String component, LabelSelectorArgs pods,
+    private static void policy(Scope k, String name, String component, LabelSelectorArgs pods,
                                List<NetworkPolicyIngressRuleArgs> ingress, List<NetworkPolicyEgressRuleArgs> egress) {
         new NetworkPolicy(name, NetworkPolicyArgs.builder()
                 .metadata(k.meta(name, component))

@@ -5,15 +5,17 @@ import com.pulumi.kubernetes.core.v1.ConfigMap;
 import com.pulumi.kubernetes.core.v1.Service;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
 import com.pulumi.kubernetes.core.v1.inputs.EnvVarArgs;
-import com.pulumi.kubernetes.core.v1.inputs.ResourceRequirementsArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
-import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Daemon;
 import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Placement;
+import dev.todoplatform.infra.kube.Probe;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.List;
 import java.util.Map;
 
@@ -32,50 +34,57 @@ public final class PgPool extends ComponentResource {
     static final String CONFIG_DIR = "/etc/todo-platform/pgpool";
     static final String RUN_DIR = "/tmp/pgpool";
 
+    /** What the pooler is made of (its backends are the PostgreSQL component's nodes). */
+    public record Args(int replicas, String image, StackConfig.Resources resources, Placement placement) {
+    }
+
+    // Probes: what kubelet asks of each container, how often (s), after how many failures it acts.
+    /** A PgPool that has no primary while a node is one (pgpool.sh alive) is restarted after 30 s. */
+    static final Probe LIVENESS = Probe.exec(5, 6, CONFIG_DIR + "/pgpool.sh", "alive");
+    static final Probe READINESS = Probe.exec(5, 2, CONFIG_DIR + "/pgpool.sh", "ready");
+    static final Probe FAILBACK = Probe.exec(10, 3, CONFIG_DIR + "/pgpool.sh", "failback-alive");
+
     public final Deployment deployment;
     public final Service service;
     public final ConfigMap config;
 
-    public PgPool(String name, Kube kube, PostgresHa postgres, ComponentResourceOptions options) {
+    public PgPool(String name, Scope scope, Args args, PostgresHa postgres, ComponentResourceOptions options) {
         super("todo-platform:app:PgPool", name, options);
-        Kube k = kube.within(this);
-        StackConfig config = k.config();
-        this.config = k.configMap("pgpool-config", COMPONENT, files(postgres.nodes));
-        k.serviceAccount(COMPONENT);
+        Scope k = scope.within(this);
+        this.config = Kube.configMap(k, "pgpool-config", COMPONENT, files(postgres.nodes));
+        Kube.serviceAccount(k, COMPONENT);
         ContainerArgs pgpool = ContainerArgs.builder()
                 .name("pgpool")
-                .image(config.images().pgpool())
+                .image(args.image())
                 .command(CONFIG_DIR + "/pgpool.sh", "run")
                 .ports(Kube.port("postgres", PORT))
                 .env(env())
-                .resources(k.resources(COMPONENT))
+                .resources(Kube.resources(args.resources()))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts())
-                // A PgPool that has no primary while a node is one (pgpool.sh alive) is restarted after 30 s.
-                .livenessProbe(Kube.execProbe(5, 6, CONFIG_DIR + "/pgpool.sh", "alive"))
-                .readinessProbe(Kube.execProbe(5, 2, CONFIG_DIR + "/pgpool.sh", "ready"))
+                .livenessProbe(LIVENESS.args())
+                .readinessProbe(READINESS.args())
                 .build();
         // Keeps pgpool's view of the nodes true over PCP (pgpool.sh failback): what pgpool 4.3 cannot do alone.
         ContainerArgs failback = ContainerArgs.builder()
                 .name("failback")
-                .image(config.images().pgpool())
+                .image(args.image())
                 .command(CONFIG_DIR + "/pgpool.sh", "failback")
                 .env(env())
-                .resources(ResourceRequirementsArgs.builder()
-                        .requests(Map.of("cpu", "20m", "memory", "16Mi")).limits(Map.of("memory", "64Mi")).build())
+                .resources(Kube.sidecar("20m", "16Mi", "64Mi"))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts())
-                .livenessProbe(Kube.execProbe(10, 3, CONFIG_DIR + "/pgpool.sh", "failback-alive"))
-                .readinessProbe(Kube.execProbe(10, 3, CONFIG_DIR + "/pgpool.sh", "failback-alive"))
+                .livenessProbe(FAILBACK.args())
+                .readinessProbe(FAILBACK.args())
                 .build();
-        this.deployment = k.deployment(COMPONENT, config.replicas().pgpool(),
-                k.podTemplate(COMPONENT, UID, List.of(pgpool, failback),
-                        List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0555),
-                                Kube.emptyDir("tmp", "64Mi")), 30),
+        this.deployment = Kube.deployment(k, COMPONENT, args.replicas(),
+                Kube.podTemplate(k, COMPONENT, UID, List.of(pgpool, failback),
+                        List.of(Kube.configVolume("config", this.config, 0555), Kube.emptyDir("tmp", "64Mi")), 30,
+                        args.placement()),
                 List.<Resource>of(postgres));
-        this.service = k.clusterService(COMPONENT, COMPONENT, PORT, PORT);
-        if (config.replicas().pgpool() > 1) {
-            k.disruptionBudget(COMPONENT);
+        this.service = Kube.clusterService(k, COMPONENT, COMPONENT, PORT, PORT);
+        if (args.replicas() > 1) {
+            Kube.disruptionBudget(k, COMPONENT);
         }
         registerOutputs(Map.of());
     }
@@ -98,14 +107,14 @@ public final class PgPool extends ComponentResource {
     /** pgpool.conf with one backend per node, pool_hba.conf and the start script. */
     static Map<String, String> files(List<String> nodes) {
         return Map.of(
-                "pgpool.conf", ConfigFile.load("pgpool/pgpool.conf").render(Map.of(
+                "pgpool.conf", Daemon.PGPOOL.load("pgpool.conf").render(Map.of(
                         "LISTEN_ADDRESSES", "*",
                         "PORT", Integer.toString(PORT),
                         "PCP_PORT", Integer.toString(PCP_PORT),
                         "RUN_DIR", RUN_DIR,
                         "BACKENDS", Topology.pgpoolBackends(nodes),
                         "CHECK_USER", PostgresHa.CHECK_USER)),
-                "pool_hba.conf", ConfigFile.load("pgpool/pool_hba.conf").render(Map.of("CLIENT_NETWORK", "0.0.0.0/0")),
-                "pgpool.sh", ConfigFile.load("pgpool/pgpool.sh").text());
+                "pool_hba.conf", Daemon.PGPOOL.load("pool_hba.conf").render(Map.of("CLIENT_NETWORK", "0.0.0.0/0")),
+                "pgpool.sh", Daemon.PGPOOL.load("pgpool.sh").text());
     }
 }

@@ -11,17 +11,18 @@ import com.pulumi.kubernetes.core.v1.inputs.EnvVarArgs;
 import com.pulumi.kubernetes.core.v1.inputs.EnvVarSourceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ObjectFieldSelectorArgs;
 import com.pulumi.kubernetes.core.v1.inputs.PodTemplateSpecArgs;
-import com.pulumi.kubernetes.core.v1.inputs.ResourceRequirementsArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ServicePortArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ServiceSpecArgs;
-import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
 import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
-import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Daemon;
 import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Placement;
+import dev.todoplatform.infra.kube.Probe;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,29 @@ public final class PostgresHa extends ComponentResource {
     static final String CONFIG_DIR = "/etc/todo-platform/postgres";
     static final String RUN_DIR = "/var/run/postgresql";
     static final String DATA_MOUNT = "/var/lib/postgresql/data";
-    static final List<String> FILES = List.of("postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh");
+
+    /**
+     * What the database is made of.
+     *
+     * @param nodes        PostgreSQL nodes (one primary, the rest standbys)
+     * @param synchronous  each commit confirmed by one other node before it is acknowledged
+     * @param storage      each node's volume size
+     * @param storageClass null: the cluster's default
+     */
+    public record Args(int nodes, boolean synchronous, String image, StackConfig.Resources resources, String storage,
+                       String storageClass, Placement placement) {
+    }
+
+    // Probes: what kubelet asks of each container, how often (s), after how many failures it acts.
+    private static final String[] PG_ISREADY = {"pg_isready", "-q", "-h", RUN_DIR, "-p", Integer.toString(PORT)};
+    /** A fresh standby clones the primary before it listens: up to 30 minutes (10 s x 180). */
+    static final Probe STARTUP = Probe.exec(10, 180, PG_ISREADY);
+    static final Probe LIVENESS = Probe.exec(10, 6, PG_ISREADY);
+    /** Ready = a primary, or a standby that is streaming from one (prints which). */
+    static final Probe READINESS = Probe.exec(5, 2, CONFIG_DIR + "/node.sh", "ready");
+    /** repmgrd's supervisor: passes while postgres is down or cloning, fails only when the loop itself is stuck. */
+    static final Probe REPMGRD = Probe.exec(10, 6, CONFIG_DIR + "/node.sh", "repmgrd-alive");
+    static final Probe REPMGRD_READINESS = Probe.exec(10, 3, CONFIG_DIR + "/node.sh", "repmgrd-alive");
 
     public final StatefulSet statefulSet;
     public final Service headless;
@@ -52,16 +75,15 @@ public final class PostgresHa extends ComponentResource {
     /** host:port of every node, in node order: what PgPool's backends and the nodes' PEERS list. */
     public final List<String> nodes;
 
-    public PostgresHa(String name, Kube kube, String storageClass, ComponentResourceOptions options) {
+    public PostgresHa(String name, Scope scope, Args args, ComponentResourceOptions options) {
         super("todo-platform:app:PostgresHa", name, options);
-        Kube k = kube.within(this);
-        StackConfig config = k.config();
-        this.nodes = IntStream.range(0, config.postgresNodes())
+        Scope k = scope.within(this);
+        this.nodes = IntStream.range(0, args.nodes())
                 .mapToObj(i -> Topology.nodeName(i) + "." + HEADLESS + "." + k.namespace() + ".svc.cluster.local:" + PORT)
                 .toList();
-        this.config = k.configMap("postgres-config", COMPONENT, FILES.stream().collect(Collectors.toMap(
-                f -> f, f -> ConfigFile.load("postgres/" + f).text())));
-        k.serviceAccount(COMPONENT);
+        this.config = Kube.configMap(k, "postgres-config", COMPONENT, Daemon.POSTGRES.files().stream()
+                .collect(Collectors.toMap(f -> f, f -> Daemon.POSTGRES.load(f).text())));
+        Kube.serviceAccount(k, COMPONENT);
         // Peers must find each other before they are ready (a standby clones a primary that is starting).
         this.headless = new Service(HEADLESS, ServiceArgs.builder()
                 .metadata(k.meta(HEADLESS, COMPONENT))
@@ -73,28 +95,29 @@ public final class PostgresHa extends ComponentResource {
                         .build())
                 .build(), k.options());
 
-        PodTemplateSpecArgs template = k.statefulPodTemplate(COMPONENT, UID,
-                List.of(postgres(k, config), repmgrd(k, config)),
-                List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0555),
+        List<EnvVarArgs> env = env(k, args);
+        PodTemplateSpecArgs template = Kube.statefulPodTemplate(k, COMPONENT, UID,
+                List.of(postgres(args, env), repmgrd(args, env)),
+                List.of(Kube.configVolume("config", this.config, 0555),
                         Kube.emptyDir("run", "64Mi"),
                         Kube.emptyDir("tmp", "64Mi")),
-                60, config.cluster() != null);
-        this.statefulSet = k.statefulSet(COMPONENT, StatefulSetSpecArgs.builder()
+                60, args.placement());
+        this.statefulSet = Kube.statefulSet(k, COMPONENT, StatefulSetSpecArgs.builder()
                 .serviceName(HEADLESS)
-                .replicas(config.postgresNodes())
+                .replicas(args.nodes())
                 // Nodes start together: a surviving standby must not wait for node 0 to be Ready.
                 .podManagementPolicy("Parallel")
                 .selector(k.selectorArgs(COMPONENT))
                 .template(template)
-                .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.postgresStorage(), storageClass)),
-                // The startup probe allows a clone 30 minutes (10 s x 180).
+                .volumeClaimTemplates(Kube.volumeClaim(k, "data", COMPONENT, args.storage(), args.storageClass())),
+                // The startup probe allows a clone 30 minutes.
                 35, List.of(headless));
-        k.claimSizes("data", COMPONENT, config.postgresNodes(), config.postgresStorage(), statefulSet);
-        k.disruptionBudget(COMPONENT);
+        Kube.claimSizes(k, "data", COMPONENT, args.nodes(), args.storage(), statefulSet);
+        Kube.disruptionBudget(k, COMPONENT);
         registerOutputs(Map.of("primaryCandidates", Output.of(String.join(",", nodes))));
     }
 
-    private List<EnvVarArgs> env(Kube k, StackConfig config) {
+    private List<EnvVarArgs> env(Scope k, Args args) {
         List<EnvVarArgs> env = new ArrayList<>(List.of(
                 EnvVarArgs.builder().name("NODE_NAME").valueFrom(EnvVarSourceArgs.builder()
                         .fieldRef(ObjectFieldSelectorArgs.builder().fieldPath("metadata.name").build()).build()).build(),
@@ -106,7 +129,7 @@ public final class PostgresHa extends ComponentResource {
                 Kube.env("PEERS", String.join(" ", nodes)),
                 Kube.env("LISTEN_ADDRESSES", "*"),
                 Kube.env("CLIENT_NETWORK", "0.0.0.0/0"),
-                Kube.env("SYNCHRONOUS_STANDBY_NAMES", Topology.synchronousStandbyNames(config.postgresNodes(), config.synchronousReplication())),
+                Kube.env("SYNCHRONOUS_STANDBY_NAMES", Topology.synchronousStandbyNames(args.nodes(), args.synchronous())),
                 Kube.env("PG_BINDIR", "/usr/lib/postgresql/15/bin"),
                 Kube.env("APP_USER", APP_USER),
                 Kube.env("APP_DATABASE", APP_DATABASE),
@@ -119,7 +142,7 @@ public final class PostgresHa extends ComponentResource {
         return env;
     }
 
-    private List<VolumeMountArgs> mounts(boolean data) {
+    private static List<VolumeMountArgs> mounts(boolean data) {
         List<VolumeMountArgs> mounts = new ArrayList<>(List.of(
                 Kube.mount("config", CONFIG_DIR, true), Kube.mount("run", RUN_DIR, false), Kube.mount("tmp", "/tmp", false)));
         if (data) {
@@ -128,36 +151,33 @@ public final class PostgresHa extends ComponentResource {
         return mounts;
     }
 
-    private ContainerArgs postgres(Kube k, StackConfig config) {
+    private static ContainerArgs postgres(Args args, List<EnvVarArgs> env) {
         return ContainerArgs.builder()
                 .name("postgres")
-                .image(config.images().postgres())
+                .image(args.image())
                 .command(CONFIG_DIR + "/node.sh", "postgres")
                 .ports(Kube.port("postgres", PORT))
-                .env(env(k, config))
-                .resources(k.resources(COMPONENT))
+                .env(env)
+                .resources(Kube.resources(args.resources()))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts(true))
-                // A fresh standby clones the primary before it listens: allow it up to 30 minutes.
-                .startupProbe(Kube.execProbe(10, 180, "pg_isready", "-q", "-h", RUN_DIR, "-p", Integer.toString(PORT)))
-                .livenessProbe(Kube.execProbe(10, 6, "pg_isready", "-q", "-h", RUN_DIR, "-p", Integer.toString(PORT)))
-                // Ready = a primary, or a standby that is streaming from one (prints which).
-                .readinessProbe(Kube.execProbe(5, 2, CONFIG_DIR + "/node.sh", "ready"))
+                .startupProbe(STARTUP.args())
+                .livenessProbe(LIVENESS.args())
+                .readinessProbe(READINESS.args())
                 .build();
     }
 
-    private ContainerArgs repmgrd(Kube k, StackConfig config) {
+    private static ContainerArgs repmgrd(Args args, List<EnvVarArgs> env) {
         return ContainerArgs.builder()
                 .name("repmgrd")
-                .image(config.images().postgres())
+                .image(args.image())
                 .command(CONFIG_DIR + "/node.sh", "repmgrd")
-                .env(env(k, config))
-                .resources(ResourceRequirementsArgs.builder()
-                        .requests(Map.of("cpu", "20m", "memory", "32Mi")).limits(Map.of("memory", "64Mi")).build())
+                .env(env)
+                .resources(Kube.sidecar("20m", "32Mi", "64Mi"))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts(false))
-                .livenessProbe(Kube.execProbe(10, 6, CONFIG_DIR + "/node.sh", "repmgrd-alive"))
-                .readinessProbe(Kube.execProbe(10, 3, CONFIG_DIR + "/node.sh", "repmgrd-alive"))
+                .livenessProbe(REPMGRD.args())
+                .readinessProbe(REPMGRD_READINESS.args())
                 .build();
     }
 }

@@ -3,25 +3,28 @@ package dev.todoplatform.infra.app;
 import com.pulumi.core.Output;
 import com.pulumi.kubernetes.apps.v1.Deployment;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
+import com.pulumi.kubernetes.core.v1.Secret;
+import com.pulumi.kubernetes.core.v1.SecretArgs;
 import com.pulumi.kubernetes.core.v1.Service;
 import com.pulumi.kubernetes.core.v1.ServiceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
+import com.pulumi.kubernetes.core.v1.inputs.ContainerPortArgs;
+import com.pulumi.kubernetes.core.v1.inputs.SecretVolumeSourceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ServicePortArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ServiceSpecArgs;
+import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
+import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import com.pulumi.kubernetes.meta.v1.inputs.ObjectMetaArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
-import com.pulumi.kubernetes.core.v1.Secret;
-import com.pulumi.kubernetes.core.v1.SecretArgs;
-import com.pulumi.kubernetes.core.v1.inputs.ContainerPortArgs;
-import com.pulumi.kubernetes.core.v1.inputs.SecretVolumeSourceArgs;
-import com.pulumi.kubernetes.core.v1.inputs.VolumeArgs;
-import com.pulumi.kubernetes.core.v1.inputs.VolumeMountArgs;
 import dev.todoplatform.config.NginxConfig;
 import dev.todoplatform.config.Topology;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Placement;
+import dev.todoplatform.infra.kube.Probe;
+import dev.todoplatform.infra.kube.Scope;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -50,23 +53,39 @@ public final class Proxy extends ComponentResource {
     /** The load balancer's address: an IP, or a host name where the cloud gives one (AWS). */
     public final Output<String> address;
 
-    public Proxy(String name, Kube kube, Map<String, String> loadBalancerAnnotations, List<Resource> upstreams,
-                 ComponentResourceOptions options) {
+    /**
+     * What the front door is made of.
+     *
+     * @param allowedSourceRanges     who may reach the load balancer (empty: everyone)
+     * @param tls                     the certificate for HTTPS, or null for plain HTTP
+     * @param loadBalancerAnnotations the platform's (e.g. an NLB on EKS)
+     */
+    public record Args(int replicas, String image, StackConfig.Resources resources, StackConfig.ServiceType serviceType,
+                       List<String> allowedSourceRanges, StackConfig.Tls tls, Map<String, String> loadBalancerAnnotations,
+                       Placement placement) {
+    }
+
+    // Probes: what kubelet asks, how often (s), after how many failures it acts (always plain HTTP).
+    static final Probe LIVENESS = Probe.http("/healthz", PORT, 10, 3);
+    static final Probe READINESS = Probe.http("/healthz", PORT, 5, 2);
+
+    public Proxy(String name, Scope scope, Args args, List<Resource> upstreams, ComponentResourceOptions options) {
         super("todo-platform:app:Proxy", name, options);
-        Kube k = kube.within(this);
+        Scope k = scope.within(this);
         String cluster = "." + k.namespace() + ".svc.cluster.local:" + ServiceApp.SERVICE_PORT;
-        StackConfig.Tls tls = k.config().tls();
-        this.config = k.configMap("nginx-config", COMPONENT, new NginxConfig(CONFIG_DIR, RUN_DIR, "/dev/stdout",
+        StackConfig.Tls tls = args.tls();
+        this.config = Kube.configMap(k, "nginx-config", COMPONENT, new NginxConfig(CONFIG_DIR, RUN_DIR, "/dev/stdout",
                 Integer.toString(PORT), Topology.nginxServiceServers(TodoService.COMPONENT + cluster),
-                Topology.nginxServiceServers(HitCounter.COMPONENT + cluster),
+                Topology.nginxServiceServers(CounterService.COMPONENT + cluster),
                 tls == null ? null : new NginxConfig.Tls(Integer.toString(TLS_PORT), TLS_DIR)).files());
-        k.serviceAccount(COMPONENT);
+        Kube.serviceAccount(k, COMPONENT);
         List<ContainerPortArgs> ports = new ArrayList<>(List.of(Kube.port("http", PORT)));
         List<VolumeMountArgs> mounts = new ArrayList<>(List.of(Kube.mount("config", CONFIG_DIR, true),
                 Kube.mount("run", RUN_DIR, false)));
         List<VolumeArgs> volumes = new ArrayList<>(List.of(
-                Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444),
+                Kube.configVolume("config", this.config, 0444),
                 Kube.emptyDir("run", "128Mi")));
+        List<Resource> after = new ArrayList<>(upstreams);
         List<ServicePortArgs> servicePorts = new ArrayList<>(List.of(
                 ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build()));
         if (tls != null) {
@@ -81,40 +100,38 @@ public final class Proxy extends ComponentResource {
             volumes.add(VolumeArgs.builder().name("tls").secret(SecretVolumeSourceArgs.builder()
                     .secretName(TLS_SECRET).defaultMode(0440).build()).build());
             servicePorts.add(ServicePortArgs.builder().name("https").port(443).targetPort(TLS_PORT).build());
-            upstreams = new ArrayList<>(upstreams);
-            upstreams.add(certificate);
+            after.add(certificate);
         }
         ContainerArgs container = ContainerArgs.builder()
                 .name("nginx")
-                .image(k.config().images().nginx())
+                .image(args.image())
                 .command("nginx", "-e", "stderr", "-c", CONFIG_DIR + "/nginx.conf", "-g", "daemon off;")
                 .ports(ports)
-                .resources(k.resources(COMPONENT))
+                .resources(Kube.resources(args.resources()))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts)
-                .livenessProbe(Kube.httpProbe("/healthz", PORT, 10, 3))
-                .readinessProbe(Kube.httpProbe("/healthz", PORT, 5, 2))
+                .livenessProbe(LIVENESS.args())
+                .readinessProbe(READINESS.args())
                 .build();
-        this.deployment = k.deployment(COMPONENT, k.config().replicas().proxy(),
-                k.podTemplate(COMPONENT, UID, List.of(container), volumes, 30),
-                upstreams);
-        boolean nodePort = k.config().serviceType() == StackConfig.ServiceType.NODE_PORT;
+        this.deployment = Kube.deployment(k, COMPONENT, args.replicas(),
+                Kube.podTemplate(k, COMPONENT, UID, List.of(container), volumes, 30, args.placement()), after);
+        boolean nodePort = args.serviceType() == StackConfig.ServiceType.NODE_PORT;
         ServiceSpecArgs.Builder spec = ServiceSpecArgs.builder()
                 .type(nodePort ? "NodePort" : "LoadBalancer")
                 // Keeps the client's address, so source ranges and nginx's logs see the real client.
                 .externalTrafficPolicy("Local")
                 .selector(k.selector(COMPONENT))
                 .ports(servicePorts);
-        if (!nodePort && !k.config().allowedSourceRanges().isEmpty()) {
-            spec.loadBalancerSourceRanges(k.config().allowedSourceRanges());
+        if (!nodePort && !args.allowedSourceRanges().isEmpty()) {
+            spec.loadBalancerSourceRanges(args.allowedSourceRanges());
         }
         this.service = new Service(COMPONENT, ServiceArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(COMPONENT).namespace(k.namespace()).labels(k.labels(COMPONENT))
-                        .annotations(loadBalancerAnnotations).build())
+                        .annotations(args.loadBalancerAnnotations()).build())
                 .spec(spec.build())
                 .build(), k.options());
-        if (k.config().replicas().proxy() > 1) {
-            k.disruptionBudget(COMPONENT);
+        if (args.replicas() > 1) {
+            Kube.disruptionBudget(k, COMPONENT);
         }
         // A NodePort has no address of its own (its port is on every node): the outputs say how to reach it.
         this.address = nodePort ? Output.of("") : service.status().applyValue(status -> status

@@ -7,9 +7,12 @@ import com.pulumi.kubernetes.core.v1.Service;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
-import dev.todoplatform.config.ConfigFile;
+import dev.todoplatform.config.Daemon;
 import dev.todoplatform.infra.StackConfig;
 import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Placement;
+import dev.todoplatform.infra.kube.Probe;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.List;
 import java.util.Map;
 
@@ -27,37 +30,45 @@ public final class Redis extends ComponentResource {
     public final Service service;
     public final ConfigMap config;
 
-    public Redis(String name, Kube kube, String storageClass, ComponentResourceOptions options) {
+    /** What the counter's store is made of: one instance, its volume ({@code storageClass} null: the default). */
+    public record Args(String image, StackConfig.Resources resources, String storage, String storageClass,
+                       Placement placement) {
+    }
+
+    // Probes: what kubelet asks, how often (s), after how many failures it acts.
+    private static final String PING = "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p " + PORT + " ping | grep -q PONG";
+    static final Probe LIVENESS = Probe.exec(10, 3, "sh", "-c", PING);
+    static final Probe READINESS = Probe.exec(5, 2, "sh", "-c", PING);
+
+    public Redis(String name, Scope scope, Args args, ComponentResourceOptions options) {
         super("todo-platform:app:Redis", name, options);
-        Kube k = kube.within(this);
-        StackConfig config = k.config();
-        this.config = k.configMap("redis-config", COMPONENT, Map.of("redis.conf", ConfigFile.load("redis/redis.conf").text()));
-        k.serviceAccount(COMPONENT);
-        String ping = "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p " + PORT + " ping | grep -q PONG";
+        Scope k = scope.within(this);
+        this.config = Kube.configMap(k, "redis-config", COMPONENT, Map.of("redis.conf",
+                Daemon.REDIS.load("redis.conf").text()));
+        Kube.serviceAccount(k, COMPONENT);
         ContainerArgs container = ContainerArgs.builder()
                 .name("redis")
-                .image(config.images().redis())
+                .image(args.image())
                 .command("sh", "-c", "exec redis-server " + CONFIG_DIR + "/redis.conf --port " + PORT
                         + " --bind 0.0.0.0 --dir /data --requirepass \"$REDIS_PASSWORD\"")
                 .ports(Kube.port("redis", PORT))
                 .env(Kube.secretEnv("REDIS_PASSWORD", Secrets.REDIS, Secrets.REDIS_PASSWORD))
-                .resources(k.resources(COMPONENT))
+                .resources(Kube.resources(args.resources()))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(Kube.mount("config", CONFIG_DIR, true), Kube.mount("data", "/data", false))
-                .livenessProbe(Kube.execProbe(10, 3, "sh", "-c", ping))
-                .readinessProbe(Kube.execProbe(5, 2, "sh", "-c", ping))
+                .livenessProbe(LIVENESS.args())
+                .readinessProbe(READINESS.args())
                 .build();
-        this.service = k.clusterService(COMPONENT, COMPONENT, PORT, PORT);
-        this.statefulSet = k.statefulSet(COMPONENT, StatefulSetSpecArgs.builder()
+        this.service = Kube.clusterService(k, COMPONENT, COMPONENT, PORT, PORT);
+        this.statefulSet = Kube.statefulSet(k, COMPONENT, StatefulSetSpecArgs.builder()
                 .serviceName(COMPONENT)
                 .replicas(1)
                 .selector(k.selectorArgs(COMPONENT))
-                .template(k.statefulPodTemplate(COMPONENT, UID, List.of(container),
-                        List.of(Kube.configVolume("config", this.config.metadata().applyValue(m -> m.name().orElseThrow()), 0444)),
-                        30, false))
-                .volumeClaimTemplates(k.volumeClaim("data", COMPONENT, config.redisStorage(), storageClass)),
+                .template(Kube.statefulPodTemplate(k, COMPONENT, UID, List.of(container),
+                        List.of(Kube.configVolume("config", this.config, 0444)), 30, args.placement()))
+                .volumeClaimTemplates(Kube.volumeClaim(k, "data", COMPONENT, args.storage(), args.storageClass())),
                 10, List.of());
-        k.claimSizes("data", COMPONENT, 1, config.redisStorage(), statefulSet);
+        Kube.claimSizes(k, "data", COMPONENT, 1, args.storage(), statefulSet);
         registerOutputs(Map.of());
     }
 }

@@ -6,7 +6,7 @@ import com.pulumi.kubernetes.core.v1.SecretArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
-import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Scope;
 import dev.todoplatform.infra.random.RandomPassword;
 import dev.todoplatform.infra.random.RandomPasswordArgs;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +30,9 @@ public final class Secrets extends ComponentResource {
     public final Secret database;
     public final Secret redis;
 
-    public Secrets(String name, Kube kube, ComponentResourceOptions options) {
+    public Secrets(String name, Scope scope, ComponentResourceOptions options) {
         super("todo-platform:app:Secrets", name, options);
-        Kube k = kube.within(this);
+        Scope k = scope.within(this);
         CustomResourceOptions childOptions = CustomResourceOptions.builder().parent(this).build();
         Output<String> postgres = password("postgres", childOptions);
         Output<String> repmgr = password("repmgr", childOptions);
@@ -54,7 +54,7 @@ public final class Secrets extends ComponentResource {
      * provider 4.0.0 sees a difference on every update and replaces the Secret, and pods starting meanwhile fail
      * with CreateContainerConfigError.
      */
-    private static Secret secret(Kube k, String name, String component, Output<Map<String, String>> values) {
+    private static Secret secret(Scope k, String name, String component, Output<Map<String, String>> values) {
         Output<Map<String, String>> data = values.applyValue(m -> {
             Map<String, String> encoded = new TreeMap<>();
             m.forEach((key, value) -> encoded.put(key, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));

@@ -13,6 +13,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.todoplatform.config.ConfigFile;
 import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.List;
 import java.util.Map;
 
@@ -28,17 +29,17 @@ public final class TodoService extends ComponentResource {
     public final Deployment deployment;
     public final Service service;
 
-    public TodoService(String name, Kube kube, PgPool pgpool, ComponentResourceOptions options) {
+    TodoService(String name, Scope scope, ServiceApp.Args args, PgPool pgpool, ComponentResourceOptions options) {
         super("todo-platform:app:TodoService", name, options);
-        Kube k = kube.within(this);
+        Scope k = scope.within(this);
         List<EnvVarArgs> database = List.of(
                 Kube.env("DATABASE_URL", "jdbc:postgresql://" + PgPool.COMPONENT + ":" + PgPool.PORT + "/" + PostgresHa.APP_DATABASE),
                 Kube.env("DATABASE_USER", PostgresHa.APP_USER),
                 Kube.secretEnv("DATABASE_PASSWORD", Secrets.DATABASE, Secrets.APP_PASSWORD));
-        k.serviceAccount(COMPONENT);
-        k.serviceAccount(MIGRATE);
+        Kube.serviceAccount(k, COMPONENT);
+        Kube.serviceAccount(k, MIGRATE);
         // One Job per image: a new release migrates once, before its pods start.
-        String job = MIGRATE + "-" + ConfigFile.hash(k.config().images().service());
+        String job = MIGRATE + "-" + ConfigFile.hash(args.image());
         // replaceUnready: a Job that failed (the database was down for its whole deadline) is replaced by the next
         // `pulumi up` instead of failing it again and again until someone deletes the Job by hand.
         this.migrate = new Job(MIGRATE, JobArgs.builder()
@@ -48,17 +49,17 @@ public final class TodoService extends ComponentResource {
                         .activeDeadlineSeconds(600)
                         .template(PodTemplateSpecArgs.builder()
                                 .metadata(ObjectMetaArgs.builder().labels(k.labels(MIGRATE)).build())
-                                .spec(k.podSpec(MIGRATE, ServiceApp.UID,
-                                                List.of(ServiceApp.container(k, COMPONENT, "migrate", database).build()),
-                                                List.of(Kube.emptyDir("tmp", "64Mi")), 30)
+                                .spec(Kube.podSpec(k, MIGRATE, ServiceApp.UID,
+                                                List.of(ServiceApp.container(args, "migrate", database).build()),
+                                                List.of(Kube.emptyDir("tmp", "64Mi")), 30, args.placement())
                                         .restartPolicy("OnFailure").build())
                                 .build())
                         .build())
                 .build(), k.options(List.<Resource>of(pgpool)));
-        this.deployment = k.deployment(COMPONENT, k.config().replicas().todo(),
-                ServiceApp.servingPod(k, COMPONENT, "todo", database), List.of(migrate));
-        this.service = k.clusterService(COMPONENT, COMPONENT, ServiceApp.SERVICE_PORT, ServiceApp.PORT);
-        k.disruptionBudget(COMPONENT);
+        this.deployment = Kube.deployment(k, COMPONENT, args.replicas(),
+                ServiceApp.servingPod(k, args, COMPONENT, "todo", database), List.of(migrate));
+        this.service = Kube.clusterService(k, COMPONENT, COMPONENT, ServiceApp.SERVICE_PORT, ServiceApp.PORT);
+        Kube.disruptionBudget(k, COMPONENT);
         registerOutputs(Map.of());
     }
 }

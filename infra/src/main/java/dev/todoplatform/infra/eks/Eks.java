@@ -9,10 +9,10 @@ import com.pulumi.kubernetes.storage.v1.StorageClass;
 import com.pulumi.kubernetes.storage.v1.StorageClassArgs;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
-import dev.todoplatform.infra.Json;
 import dev.todoplatform.infra.ClusterTarget;
+import dev.todoplatform.infra.Json;
 import dev.todoplatform.infra.StackConfig;
-import dev.todoplatform.infra.kube.Kube;
+import dev.todoplatform.infra.kube.Scope;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +39,7 @@ public final class Eks {
         // EKS's own gp2 class is not the default for the CSI driver; this one is what the volumes ask for.
         StorageClass gp3 = new StorageClass("gp3", StorageClassArgs.builder()
                 .metadata(ObjectMetaArgs.builder().name(STORAGE_CLASS)
-                        .labels(new Kube(kubernetes, config).labels("storage")).build())
+                        .labels(new Scope(kubernetes, config.namespace(), config.stack()).labels("storage")).build())
                 .provisioner("ebs.csi.aws.com")
                 .parameters(Map.of("type", "gp3", "encrypted", "true"))
                 // Bind where the pod lands, so a volume is created in that pod's zone.
@@ -47,7 +47,7 @@ public final class Eks {
                 .allowVolumeExpansion(true)
                 .reclaimPolicy("Delete")
                 .build(), CustomResourceOptions.builder().provider(kubernetes).build());
-        return new ClusterTarget(kubernetes, settings.zones(),
+        return new ClusterTarget(kubernetes,
                 config.storageClass() != null ? config.storageClass() : STORAGE_CLASS, LOAD_BALANCER_ANNOTATIONS,
                 cluster.cluster.name(), cluster.kubeconfig, List.of(cluster.nodeGroup, cluster.vpcCni, cluster.ebsCsiDriver, gp3));
     }

@@ -2,7 +2,10 @@ package dev.todoplatform.infra.eks;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.pulumi.aws.Provider;
+import com.pulumi.aws.cloudwatch.LogGroup;
+import com.pulumi.aws.cloudwatch.LogGroupArgs;
 import com.pulumi.aws.ec2.LaunchTemplate;
 import com.pulumi.aws.ec2.LaunchTemplateArgs;
 import com.pulumi.aws.ec2.SecurityGroup;
@@ -10,8 +13,6 @@ import com.pulumi.aws.ec2.SecurityGroupArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateBlockDeviceMappingArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateBlockDeviceMappingEbsArgs;
 import com.pulumi.aws.ec2.inputs.LaunchTemplateMetadataOptionsArgs;
-import com.pulumi.aws.cloudwatch.LogGroup;
-import com.pulumi.aws.cloudwatch.LogGroupArgs;
 import com.pulumi.aws.eks.AccessEntry;
 import com.pulumi.aws.eks.AccessEntryArgs;
 import com.pulumi.aws.eks.AccessPolicyAssociation;
@@ -64,7 +65,8 @@ import java.util.Map;
  * own IAM role through IRSA) so volumes bind.
  */
 public final class EksCluster extends ComponentResource {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Keys sorted: Map.of's order changes from run to run, and a policy text that changes is a diff on every up. */
+    private static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private static final String POLICY = "arn:aws:iam::aws:policy/";
     public static final List<String> CLUSTER_POLICIES = List.of(POLICY + "AmazonEKSClusterPolicy");
     public static final List<String> NODE_POLICIES = List.of(
@@ -104,7 +106,7 @@ public final class EksCluster extends ComponentResource {
         // EKS would create this group itself on first log, with no expiry, and leave it behind on destroy.
         LogGroup logs = new LogGroup("control-plane-logs", LogGroupArgs.builder()
                 .name("/aws/eks/" + clusterName + "/cluster")
-                .retentionInDays(settings.logRetentionDays())
+                .retentionInDays(settings.eks().logRetentionDays())
                 .build(), opts);
         List<Resource> beforeCluster = new ArrayList<>(clusterGrants);
         beforeCluster.add(logs);
@@ -133,12 +135,12 @@ public final class EksCluster extends ComponentResource {
                 // support, which costs six times as much per hour.
                 .upgradePolicy(ClusterUpgradePolicyArgs.builder().supportType("STANDARD").build())
                 .tags(Map.of("app", "todo-platform"));
-        if (settings.kubernetesVersion() != null) {
-            args.version(settings.kubernetesVersion());
+        if (settings.eks().kubernetesVersion() != null) {
+            args.version(settings.eks().kubernetesVersion());
         }
         this.cluster = new Cluster("cluster", args.build(),
                 CustomResourceOptions.builder().parent(this).provider(aws).dependsOn(beforeCluster).build());
-        for (String principal : settings.adminRoles()) {
+        for (String principal : settings.eks().adminRoles()) {
             String id = "admin-" + principal.substring(principal.lastIndexOf('/') + 1);
             AccessEntry entry = new AccessEntry(id, AccessEntryArgs.builder()
                     .clusterName(cluster.name()).principalArn(principal).type("STANDARD").build(), opts);
@@ -163,7 +165,7 @@ public final class EksCluster extends ComponentResource {
                 .blockDeviceMappings(LaunchTemplateBlockDeviceMappingArgs.builder()
                         .deviceName("/dev/xvda")
                         .ebs(LaunchTemplateBlockDeviceMappingEbsArgs.builder()
-                                .volumeSize(settings.diskSizeGb()).volumeType("gp3").encrypted("true")
+                                .volumeSize(settings.nodes().diskSizeGb()).volumeType("gp3").encrypted("true")
                                 .deleteOnTermination("true").build())
                         .build())
                 .updateDefaultVersion(true)
@@ -177,13 +179,13 @@ public final class EksCluster extends ComponentResource {
                 .version(cluster.version())
                 .nodeRoleArn(nodeRole.arn())
                 .subnetIds(Output.all(network.privateSubnets.stream().map(s -> s.id()).toList()))
-                .instanceTypes(settings.machineType())
+                .instanceTypes(settings.nodes().machineType())
                 .amiType("AL2023_x86_64_STANDARD")
                 .capacityType("ON_DEMAND")
                 .scalingConfig(NodeGroupScalingConfigArgs.builder()
-                        .minSize(settings.minNodesPerZone() * zones)
-                        .desiredSize(settings.minNodesPerZone() * zones)
-                        .maxSize(settings.maxNodesPerZone() * zones)
+                        .minSize(settings.nodes().minNodesPerZone() * zones)
+                        .desiredSize(settings.nodes().minNodesPerZone() * zones)
+                        .maxSize(settings.nodes().maxNodesPerZone() * zones)
                         .build())
                 .launchTemplate(NodeGroupLaunchTemplateArgs.builder()
                         .id(nodeTemplate.id())

@@ -76,7 +76,8 @@ public final class EksNetwork extends ComponentResource {
                     .tags(tags(cluster, cluster + "-private-" + zone, "kubernetes.io/role/internal-elb"))
                     .build(), opts));
         }
-        int nats = settings.natGatewayPerZone() ? zones.size() : 1;
+        boolean perZone = settings.eks().natGateways() == StackConfig.NatGateways.PER_ZONE;
+        int nats = perZone ? zones.size() : 1;
         for (int i = 0; i < nats; i++) {
             String zone = zones.get(i);
             Eip ip = new Eip("nat-" + zone, EipArgs.builder().domain("vpc").tags(Map.of("Name", cluster + "-nat-" + zone))
@@ -90,7 +91,7 @@ public final class EksNetwork extends ComponentResource {
         for (int i = 0; i < zones.size(); i++) {
             String zone = zones.get(i);
             // Each zone leaves through its own NAT when there is one per zone: a zone outage keeps the others' egress.
-            NatGateway nat = natGateways.get(settings.natGatewayPerZone() ? i : 0);
+            NatGateway nat = natGateways.get(perZone ? i : 0);
             RouteTable routes = new RouteTable("private-" + zone, RouteTableArgs.builder()
                     .vpcId(vpc.id())
                     .routes(RouteTableRouteArgs.builder().cidrBlock("0.0.0.0/0").natGatewayId(nat.id()).build())

@@ -39,7 +39,7 @@ public final class Gke {
         GkeCluster cluster = new GkeCluster("cluster", config, gcp, network, apis.enabled);
         com.pulumi.kubernetes.Provider kubernetes = ClusterTarget.providerFor("gke", cluster.kubeconfig,
                 List.of(cluster.nodePool));
-        return new ClusterTarget(kubernetes, settings.zones(),
+        return new ClusterTarget(kubernetes,
                 config.storageClass() != null ? config.storageClass() : STORAGE_CLASS, Map.of(),
                 cluster.cluster.name(), cluster.kubeconfig, List.of(cluster.nodePool));
     }

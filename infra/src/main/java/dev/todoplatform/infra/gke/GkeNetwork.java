@@ -78,7 +78,7 @@ public final class GkeNetwork extends ComponentResource {
                 List.of(rule("tcp"), rule("udp"), rule("icmp")), opts);
         allow("allow-health-checks", "Google's load-balancer health checks reach kube-proxy and node ports",
                 HEALTH_CHECK_RANGES, nodeTag, List.of(rule("tcp", "10256", "30000-32767")), opts);
-        if (cluster.iapSsh()) {
+        if (cluster.gke().iapSsh()) {
             // The nodes have no external address: SSH reaches them only through IAP's TCP forwarding.
             allow("allow-iap-ssh", "SSH through IAP TCP forwarding (gcloud compute ssh --tunnel-through-iap)",
                     List.of(StackConfig.IAP_RANGE), nodeTag, List.of(rule("tcp", "22")), opts);

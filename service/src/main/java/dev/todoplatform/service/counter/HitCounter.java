@@ -27,7 +27,7 @@ public final class HitCounter implements AutoCloseable {
     private final JedisPool pool;
     private final Counter retries;
 
-    public HitCounter(Settings.Redis settings, MeterRegistry registry) {
+    public HitCounter(Settings.RedisAccess settings, MeterRegistry registry) {
         this.address = new HostAndPort(settings.host(), settings.port());
         this.client = DefaultJedisClientConfig.builder()
                 .password(settings.password())

@@ -11,10 +11,10 @@ import java.util.Properties;
 
 /** The connection pool to PgPool (or PostgreSQL directly), and a pool-independent liveness check for /readyz. */
 public final class Database implements AutoCloseable {
-    private final Settings.Database settings;
+    private final Settings.DatabaseAccess settings;
     private final HikariDataSource pool;
 
-    public Database(Settings.Database settings, MeterRegistry registry) {
+    public Database(Settings.DatabaseAccess settings, MeterRegistry registry) {
         this.settings = settings;
         HikariConfig config = new HikariConfig();
         config.setPoolName("db");

@@ -1,6 +1,6 @@
 package dev.todoplatform.service.db;
 
-import dev.todoplatform.service.ConfigException;
+import dev.todoplatform.service.ConfigError;
 import dev.todoplatform.service.Settings;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -35,7 +35,7 @@ public final class Migrations {
     private Migrations() {
     }
 
-    public static MigrateResult migrate(Settings.Database settings) {
+    public static MigrateResult migrate(Settings.DatabaseAccess settings) {
         return Flyway.configure()
                 .dataSource(settings.url(), settings.user(), settings.password())
                 .locations("classpath:db/migration")
@@ -52,7 +52,7 @@ public final class Migrations {
     public static void requireCurrent(Database database) {
         String current = appliedVersion(database);
         if (current == null || VERSIONS.compare(current, LATEST) < 0) {
-            throw new ConfigException("database schema is at version " + (current == null ? "none" : current)
+            throw new ConfigError("database schema is at version " + (current == null ? "none" : current)
                     + " but this build needs " + LATEST + ": run the service in mode `migrate` first");
         }
     }
@@ -75,7 +75,7 @@ public final class Migrations {
                     return null;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new ConfigException("the database (DATABASE_URL) did not answer within "
+                    throw new ConfigError("the database (DATABASE_URL) did not answer within "
                             + TimeUnit.MILLISECONDS.toSeconds(CONNECT_BUDGET_MS) + " s: " + e.getMessage());
                 }
                 // The pool's own connection timeout paces this loop; a refused connection fails fast, so wait too.
@@ -83,7 +83,7 @@ public final class Migrations {
                     Thread.sleep(500);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw new ConfigException("interrupted while waiting for the database");
+                    throw new ConfigError("interrupted while waiting for the database");
                 }
             }
         }

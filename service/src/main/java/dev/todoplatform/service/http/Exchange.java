@@ -35,10 +35,6 @@ public final class Exchange {
         this.path = Request.getPathInContext(request);
     }
 
-    public String method() {
-        return request.getMethod();
-    }
-
     public String path() {
         return path;
     }

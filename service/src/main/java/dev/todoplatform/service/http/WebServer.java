@@ -99,10 +99,6 @@ public final class WebServer {
         }
     }
 
-    public void join() throws InterruptedException {
-        server.join();
-    }
-
     private static final class AppHandler extends Handler.Abstract {
         private final Router router;
         private final RequestMetrics metrics;
