@@ -7,21 +7,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The service benchmark (scripts/bench-service): PostgreSQL, Redis, one todo and one counter instance from the
  * built jar, nginx in front, and wrk on the same machine. Prints one line per figure.
  */
 public final class Bench {
-    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([\\d.]+)");
-    private static final Pattern P99 = Pattern.compile("\\s99%\\s+([\\d.]+)(us|ms|s)");
-    private static final Pattern ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)|Socket errors: (.*)");
-
     private Bench() {
     }
 
@@ -85,33 +78,12 @@ public final class Bench {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
     }
 
-    private static String wrk(String url, int seconds, int connections, Path script) {
-        List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections,
-                "-d" + seconds + "s", "--latency"));
-        if (script != null) {
-            command.addAll(List.of("-s", script.toString()));
-        }
-        command.add(url);
-        return Commands.run(command, Map.of(), Duration.ofSeconds(seconds + 60L));
+    private static Wrk.Result wrk(String url, int seconds, int connections, Path script) {
+        return Wrk.run(url, seconds, connections, script);
     }
 
-    private static void report(String what, String output) {
-        Matcher rps = RPS.matcher(output);
-        Matcher p99 = P99.matcher(output);
-        if (!rps.find() || !p99.find()) {
-            throw new IllegalStateException("cannot read wrk output:\n" + output);
-        }
-        double p99ms = Double.parseDouble(p99.group(1)) * switch (p99.group(2)) {
-            case "us" -> 0.001;
-            case "s" -> 1000;
-            default -> 1;
-        };
-        Matcher errors = ERRORS.matcher(output);
-        StringBuilder failed = new StringBuilder();
-        while (errors.find()) {
-            failed.append(", ").append(errors.group().trim());
-        }
-        System.out.printf("%s: %.0f requests/s, p99 %.2f ms%s%n", what, Double.parseDouble(rps.group(1)), p99ms,
-                failed.length() == 0 ? ", no errors" : failed);
+    private static void report(String what, Wrk.Result r) {
+        System.out.printf("%s: %.0f requests/s, p99 %.2f ms%s%n", what, r.requestsPerSecond(), r.p99Millis(),
+                r.errors().isEmpty() ? ", no errors" : ", " + r.errors());
     }
 }

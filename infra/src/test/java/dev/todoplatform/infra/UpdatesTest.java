@@ -130,6 +130,14 @@ class UpdatesTest {
         assertTrue(checked > 0 || stack.equals("prod"), "policies checked: " + checked);
     }
 
+    /** A migration Job that failed (the database was down for its whole deadline) is replaced by the next up. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"dev", "prod", "prod-aws"})
+    void aFailedMigrationJobIsReplacedNotFailedAgain(String stack) {
+        Graph.Res job = Stacks.graph(stack).ofKind("Job").get(0);
+        assertEquals("true", map(job.metadata().get("annotations")).get("pulumi.com/replaceUnready"), job.objectName());
+    }
+
     /** The random provider returns a bcrypt hash of each password: as secret as the password. */
     @org.junit.jupiter.api.Test
     void generatedPasswordsAndTheirHashesAreSecretOutputs() {

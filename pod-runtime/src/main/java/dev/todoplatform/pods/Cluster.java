@@ -73,6 +73,8 @@ public final class Cluster implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Per workload, in the order applied: from its creation to done (Pulumi's await). */
+    private final Map<String, Duration> readyTimes = new LinkedHashMap<>();
     private ScheduledFuture<?> ticker;
     private volatile boolean closed;
 
@@ -237,9 +239,11 @@ public final class Cluster implements AutoCloseable {
         ticker = Threads.TICKS.scheduleWithFixedDelay(this::tick, 500, 500, TimeUnit.MILLISECONDS);
         for (Workload w : workloads) {
             event("creating " + w);
+            long created = System.nanoTime();
             active.add(w);
             w.reconcile();
             await(w, AWAIT);
+            readyTimes.put(w.toString(), Duration.ofNanos(System.nanoTime() - created));
         }
         event("stack " + stack + " applied");
     }
@@ -496,6 +500,11 @@ public final class Cluster implements AutoCloseable {
     }
 
     // ---- what tests and operators do ----------------------------------------------------------------------
+
+    /** How long each workload took from its creation to ready (done, for a Job), in the order applied. */
+    public Map<String, Duration> readyTimes() {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(readyTimes));
+    }
 
     /** The LoadBalancer Service's address on this machine. */
     public String url() {

@@ -1,8 +1,10 @@
 package dev.todoplatform.service.db;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
@@ -10,6 +12,11 @@ import static org.mockito.Mockito.when;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
@@ -56,6 +63,68 @@ class ReadFenceTest {
         assertTrue(fence.await(connection));
         assertTrue(fence.await(connection));
         verify(connection, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /** A position looked up before a read began cannot serve it: a later write might be missed. */
+    @Test
+    void aLookupIssuedBeforeAReadBeganIsNotReused() throws Exception {
+        when(readNode.executeQuery()).thenAnswer(i -> row(true, "0/3000000"));
+        ReadFence fence = new ReadFence(500);
+        assertTrue(fence.await(connection));
+        Connection other = session();
+        assertTrue(fence.await(other));
+        verify(connection, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
+        verify(other, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /** Reads that began before a lookup was issued share it: one primary round trip for all of them. */
+    @Test
+    void readsThatBeganBeforeALookupShareIt() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        ResultSet position = row(false, "0/3000000");
+        when(primary.executeQuery()).thenAnswer(i -> {
+            sent.countDown();
+            answer.await();
+            return position;
+        });
+        ReadFence fence = new ReadFence(2_000);
+        Connection other = session();
+        long began = System.nanoTime(); // the second read began before the first one's lookup is issued
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Long> first = pool.submit(() -> fence.primaryPosition(connection, System.nanoTime()));
+            sent.await();
+            Future<Long> second = pool.submit(() -> fence.primaryPosition(other, began));
+            answer.countDown();
+            assertEquals(0x3000000L, first.get(5, TimeUnit.SECONDS));
+            assertEquals(0x3000000L, second.get(5, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        verify(other, never()).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /** A session whose read node has already replayed past the position needs no replay check. */
+    @Test
+    void aSessionAlreadyPastThePositionIsNotPolledAgain() throws Exception {
+        when(readNode.executeQuery()).thenAnswer(i -> row(true, "0/4000000"));
+        ReadFence fence = new ReadFence(500);
+        assertTrue(fence.await(connection));
+        assertTrue(fence.await(connection));
+        verify(readNode, times(1)).executeQuery();
+        verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    private Connection session() throws Exception {
+        Connection c = mock(Connection.class);
+        when(c.unwrap(PGConnection.class)).thenReturn(mock(PGConnection.class));
+        PreparedStatement p = mock(PreparedStatement.class);
+        ResultSet lsn = row(false, "0/3000000");
+        when(p.executeQuery()).thenReturn(lsn);
+        when(c.prepareStatement(ReadFence.PRIMARY_LSN)).thenReturn(p);
+        when(c.prepareStatement(ReadFence.READ_NODE)).thenReturn(readNode);
+        return c;
     }
 
     private static ResultSet row(boolean inRecovery, String lsn) throws Exception {

@@ -1,0 +1,274 @@
+package dev.todoplatform.pods;
+
+import dev.todoplatform.daemons.Wrk;
+import dev.todoplatform.infra.Render;
+import dev.todoplatform.infra.StackFiles;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * scripts/bench: the production path. A stack (prod by default: 2 nginx, 3 todo, 4 counter, 2 PgPool, 3 PostgreSQL
+ * with synchronous replication, the read fence) as pods on the pod runtime, wrk on the same machine through the
+ * LoadBalancer address. Per figure it prints {@code bench <name>: <n> requests/s, p99 <x> ms, cpu <y> ms/request}
+ * (the CPU every container of the stack spent over the run, divided by the requests served), then where that CPU
+ * went per component, the read-your-writes check of the mixed load, start-to-ready times and resident memory.
+ */
+public final class Bench {
+    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String stack = args.length > 0 ? args[0] : "prod";
+        int seconds = Integer.parseInt(System.getProperty("bench.seconds", "15"));
+        int connections = Integer.parseInt(System.getProperty("bench.connections", "32"));
+        String name = "bench";
+        Cluster.down(name, true);
+        Cluster cluster = Cluster.load(name, Render.run(StackFiles.config(stack)).objects(),
+                new Cluster.Options(Cli.stateRoot(), Cli.repo(), 0, false));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> cluster.close(true)));
+        long start = System.nanoTime();
+        cluster.apply();
+        System.out.printf("bench ready: stack %s (%d pods) applied in %.1f s; per workload, created to ready: %s%n",
+                stack, cluster.servingPods(), (System.nanoTime() - start) / 1e9, cluster.readyTimes().entrySet()
+                        .stream().map(e -> e.getKey() + " " + e.getValue().toMillis() / 100 / 10.0 + " s")
+                        .collect(Collectors.joining(", ")));
+        String url = cluster.url();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        for (int i = 1; i <= 50; i++) {
+            post(http, url, "benchmark item " + i);
+        }
+        Path dir = Files.createTempDirectory("todo-bench");
+        Path create = lua(dir, "create.lua", "wrk.method = \"POST\"\nwrk.body = '{\"name\":\"written by wrk\"}'\n"
+                + "wrk.headers[\"Content-Type\"] = \"application/json\"\n");
+        // 9 reads of the JSON list for each create, in a fixed rotation.
+        Path mixed = lua(dir, "mixed.lua", """
+                local n = 0
+                request = function()
+                  n = n + 1
+                  if n % 10 == 0 then
+                    return wrk.format("POST", "/api/todos", {["Content-Type"] = "application/json"},
+                      '{"name":"mixed load"}')
+                  end
+                  return wrk.format("GET", "/api/todos")
+                end
+                """);
+        // What the stack costs doing nothing: probes, repmgrd, the fencing and failback loops, PgPool's checks.
+        Map<String, Long> idleBefore = cpuByComponent(cluster);
+        long idleStart = System.nanoTime();
+        Thread.sleep(10_000);
+        Map<String, Long> idleAfter = cpuByComponent(cluster);
+        double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
+        System.out.printf("bench idle: %s cores%n", idleAfter.entrySet().stream()
+                .filter(e -> !e.getKey().startsWith("Job/"))
+                .map(e -> e.getKey() + " " + String.format("%.3f", (e.getValue() - idleBefore.getOrDefault(e.getKey(), 0L))
+                        / 1e9 / idleSeconds)).collect(Collectors.joining(", ")));
+        Map<String, String> figures = new LinkedHashMap<>();
+        figures.put("list-page", url);
+        figures.put("list-json", url + "api/todos");
+        figures.put("create", url + "api/todos");
+        figures.put("counter", url + "counter");
+        figures.put("mixed", url);
+        // Warm the JITs the way running pods are warm.
+        for (String warm : List.of(url, url + "api/todos", url + "counter")) {
+            Wrk.run(warm, 10, connections, null);
+        }
+        Wrk.run(url + "api/todos", 5, connections, create);
+        for (Map.Entry<String, String> figure : figures.entrySet()) {
+            String what = figure.getKey();
+            Path script = what.equals("create") ? create : what.equals("mixed") ? mixed : null;
+            ReadYourWrites check = what.equals("mixed") ? new ReadYourWrites(http, url).start() : null;
+            Map<String, Long> before = cpuByComponent(cluster);
+            Wrk.Result r = Wrk.run(figure.getValue(), seconds, connections, script);
+            Map<String, Long> after = cpuByComponent(cluster);
+            if (check != null) {
+                check.stop();
+            }
+            Map<String, Double> perRequest = new TreeMap<>();
+            after.forEach((component, nanos) -> {
+                if (!component.startsWith("Job/")) {
+                    perRequest.put(component, (nanos - before.getOrDefault(component, 0L)) / 1e6 / r.requests());
+                }
+            });
+            double total = perRequest.values().stream().mapToDouble(Double::doubleValue).sum();
+            System.out.printf("bench %s: %.0f requests/s, p99 %.2f ms, cpu %.3f ms/request%n", what,
+                    r.requestsPerSecond(), r.p99Millis(), total);
+            System.out.printf("bench %s cpu by component: %s ms/request%s%n", what, perRequest.entrySet().stream()
+                    .map(e -> e.getKey() + " " + String.format("%.3f", e.getValue())).collect(Collectors.joining(", ")),
+                    r.errors().isEmpty() ? "" : "; errors: " + r.errors());
+            if (check != null) {
+                System.out.printf("bench read-your-writes: %d samples, %d misses%n", check.samples.get(),
+                        check.misses.get());
+            }
+            // A container restarted under load (a probe that timed out on starved cores) skews every figure.
+            String restarted = cluster.pods().stream().filter(p -> p.restarts() > 0)
+                    .map(p -> p.name() + " " + p.restarts()).collect(Collectors.joining(", "));
+            if (!restarted.isEmpty()) {
+                System.out.printf("bench %s restarts so far: %s%n", what, restarted);
+            }
+        }
+        System.out.printf("bench memory: %s MiB resident%n", memoryByComponent(cluster).entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+        System.out.printf("bench machine: %d cores; wrk, the runtime and every container on it%n",
+                Runtime.getRuntime().availableProcessors());
+        cluster.close(true);
+        System.exit(0);
+    }
+
+    /** During the mixed load: create an item, then read the list right after it; a miss is a stale read. */
+    private static final class ReadYourWrites {
+        final AtomicLong samples = new AtomicLong();
+        final AtomicLong misses = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final HttpClient http;
+        private final String url;
+        private Thread thread;
+
+        ReadYourWrites(HttpClient http, String url) {
+            this.http = http;
+            this.url = url;
+        }
+
+        ReadYourWrites start() {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        long id = post(http, url, "read-your-writes sample");
+                        String listed = http.send(HttpRequest.newBuilder(URI.create(url + "api/todos?after=" + (id - 1)
+                                + "&limit=1")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                        samples.incrementAndGet();
+                        Matcher m = ID.matcher(listed);
+                        if (!m.find() || Long.parseLong(m.group(1)) != id) {
+                            misses.incrementAndGet();
+                        }
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // a failed request is wrk's to count; this check counts stale reads only
+                    }
+                }
+            }, "read-your-writes");
+            thread.start();
+            return this;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+    }
+
+    private static long post(HttpClient http, String url, String name) throws IOException, InterruptedException {
+        String body = http.send(HttpRequest.newBuilder(URI.create(url + "api/todos"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = ID.matcher(body);
+        if (!m.find()) {
+            throw new IllegalStateException("no id in " + body);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static Path lua(Path dir, String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    /** CPU time (ns) every container of the stack has used, summed per component (a Service's proxy: "services"). */
+    private static Map<String, Long> cpuByComponent(Cluster cluster) {
+        Map<String, Long> out = new TreeMap<>();
+        containers(cluster).forEach((id, component) -> out.merge(component, Cgroups.cpuNanos(id), Long::sum));
+        return out;
+    }
+
+    private static Map<String, Long> memoryByComponent(Cluster cluster) {
+        Map<String, Long> out = new TreeMap<>();
+        containers(cluster).forEach((id, component) -> {
+            if (!component.startsWith("Job/")) {
+                out.merge(component, Cgroups.residentBytes(id) >> 20, Long::sum);
+            }
+        });
+        return out;
+    }
+
+    /** Container id to the component it belongs to: the workload that owns its pod, or "services". */
+    private static Map<String, String> containers(Cluster cluster) {
+        Map<String, String> owners = new LinkedHashMap<>();
+        cluster.pods().forEach(p -> owners.put(p.name(), p.owner()));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : Docker.run("ps", "--no-trunc", "--filter", "label=" + Cluster.STACK_LABEL + "="
+                + cluster.stack(), "--format", "{{.ID}} {{.Label \"" + Cluster.POD_LABEL + "\"}}").split("\n")) {
+            String[] parts = line.trim().split(" ", 2);
+            if (parts[0].isEmpty()) {
+                continue;
+            }
+            String pod = parts.length > 1 ? parts[1].trim() : "";
+            out.put(parts[0], pod.isEmpty() ? "services" : owners.getOrDefault(pod, pod));
+        }
+        return out;
+    }
+
+    /** A container's cgroup counters, cgroup v1 (cgroupfs driver) or v2. */
+    static final class Cgroups {
+        private Cgroups() {
+        }
+
+        static long cpuNanos(String id) {
+            Path v1 = Path.of("/sys/fs/cgroup/cpuacct/docker", id, "cpuacct.usage");
+            if (Files.exists(v1)) {
+                return Long.parseLong(read(v1).trim());
+            }
+            return stat(v2(id).resolve("cpu.stat"), "usage_usec") * 1000;
+        }
+
+        static long residentBytes(String id) {
+            Path v1 = Path.of("/sys/fs/cgroup/memory/docker", id, "memory.stat");
+            if (Files.exists(v1)) {
+                return stat(v1, "rss");
+            }
+            return stat(v2(id).resolve("memory.stat"), "anon");
+        }
+
+        private static Path v2(String id) {
+            Path cgroupfs = Path.of("/sys/fs/cgroup/docker", id);
+            return Files.exists(cgroupfs) ? cgroupfs : Path.of("/sys/fs/cgroup/system.slice", "docker-" + id + ".scope");
+        }
+
+        private static long stat(Path file, String key) {
+            if (!Files.exists(file)) {
+                return 0; // a container that just exited
+            }
+            for (String line : read(file).split("\n")) {
+                if (line.startsWith(key + " ")) {
+                    return Long.parseLong(line.substring(key.length() + 1).trim());
+                }
+            }
+            return 0;
+        }
+
+        private static String read(Path file) {
+            try {
+                return Files.readString(file);
+            } catch (IOException e) {
+                return "0";
+            }
+        }
+    }
+}
