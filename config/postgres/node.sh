@@ -410,25 +410,28 @@ wal_check() {
   fi
 }
 
-# A standby's own check for a dead or frozen primary, every second beside repmgrd: when no peer has answered as
-# a primary for 2 s, it runs the promotion (node.sh promote), whose veto lets only the best candidate through.
-# repmgrd notices the same by itself, but not always: during a freeze the elected candidate's repmgrd was seen
-# to notice nothing for the whole 30 s (blocked on its connection to the frozen primary, which has no timeout),
-# while the other standby waited for it.
+# A standby's own check for a dead or frozen primary, every second beside repmgrd: when no peer is a primary, it
+# runs the promotion (node.sh promote), whose veto lets only the best candidate through. When every peer
+# answered (as a standby or a stand-in, or nothing listens at its address: a killed primary restarting) one
+# check is enough; while a peer stays silent (frozen, cut off, or just slow) it takes 2 s, so a stall of the
+# primary shorter than that promotes nobody. repmgrd notices the same by itself, but not always: during a
+# freeze the elected candidate's repmgrd was seen to notice nothing for the whole 30 s (blocked on its
+# connection to the frozen primary, which has no timeout), while the other standby waited for it.
 primary_check() {
-  local peer found
-  found=$(for peer in $PEERS; do
-      [ "$peer" = "$NODE_HOST:$PG_PORT" ] || timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
-        'SELECT 1 WHERE NOT pg_is_in_recovery()' 2>/dev/null &
-    done; wait)
-  if [ -n "$found" ]; then
+  local peer states
+  states=$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || glance "$peer" & done; wait)
+  if echo "$states" | awk '$2 == "p" { found = 1 } END { exit !found }'; then
     PRIMARY_MISSING=0
     return 0
   fi
   PRIMARY_MISSING=$(( ${PRIMARY_MISSING:-0} + 1 ))
-  [ "$PRIMARY_MISSING" -ge 2 ] || return 0
+  if echo "$states" | grep -q '^unknown'; then
+    [ "$PRIMARY_MISSING" -ge 2 ] || return 0
+    log "no peer has answered as a primary for 2 s: trying to promote this standby"
+  else
+    log "every peer answered and none is a primary: trying to promote this standby"
+  fi
   PRIMARY_MISSING=0
-  log "no peer has answered as a primary for 2 s: trying to promote this standby"
   promote || true
 }
 
