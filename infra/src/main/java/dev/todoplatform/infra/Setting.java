@@ -11,60 +11,57 @@ import java.util.stream.Collectors;
  *
  * @param min, max   the range of an integer setting
  * @param choices    the allowed values of a choice (also of a number from a fixed list)
- * @param allowed    what is allowed, in words, for the other kinds
+ * @param allowed    what is allowed, in words (the README table shows it)
  * @param platforms  where it applies: empty means every platform
  */
-public record Setting(String key, Kind kind, String defaultValue, int min, int max, List<String> choices,
+public record Setting(String key, String defaultValue, int min, int max, List<String> choices,
                       String allowed, List<StackConfig.Platform> platforms, String description) {
 
-    /** How a setting's value is read. */
-    public enum Kind { TEXT, INTEGER, CHOICE, BOOLEAN, QUANTITY, IMAGE, LIST, OBJECT }
-
     static Setting text(String key, String defaultValue, String allowed, String description) {
-        return new Setting(key, Kind.TEXT, defaultValue, 0, 0, List.of(), allowed, List.of(), description);
+        return new Setting(key, defaultValue, 0, 0, List.of(), allowed, List.of(), description);
     }
 
     static Setting integer(String key, int defaultValue, int min, int max, String description) {
-        return new Setting(key, Kind.INTEGER, Integer.toString(defaultValue), min, max, List.of(),
+        return new Setting(key, Integer.toString(defaultValue), min, max, List.of(),
                 min + ".." + max, List.of(), description);
     }
 
     static Setting choice(String key, String defaultValue, List<String> choices, String description) {
-        return new Setting(key, Kind.CHOICE, defaultValue, 0, 0, List.copyOf(choices),
+        return new Setting(key, defaultValue, 0, 0, List.copyOf(choices),
                 choices.stream().map(c -> "`" + c + "`").collect(Collectors.joining(", ")), List.of(), description);
     }
 
     static Setting bool(String key, boolean defaultValue, String description) {
-        return new Setting(key, Kind.BOOLEAN, Boolean.toString(defaultValue), 0, 0, List.of(), "`true`, `false`",
+        return new Setting(key, Boolean.toString(defaultValue), 0, 0, List.of(), "`true`, `false`",
                 List.of(), description);
     }
 
     static Setting quantity(String key, String defaultValue, String description) {
-        return new Setting(key, Kind.QUANTITY, defaultValue, 0, 0, List.of(), "a Kubernetes quantity", List.of(),
+        return new Setting(key, defaultValue, 0, 0, List.of(), "a Kubernetes quantity", List.of(),
                 description);
     }
 
     static Setting image(String key, String defaultValue) {
-        return new Setting(key, Kind.IMAGE, defaultValue, 0, 0, List.of(), "pinned tag or digest, never `latest`",
+        return new Setting(key, defaultValue, 0, 0, List.of(), "pinned tag or digest, never `latest`",
                 List.of(), "the " + key.substring(key.indexOf('.') + 1) + " image");
     }
 
     static Setting list(String key, String defaultValue, String allowed, String description) {
-        return new Setting(key, Kind.LIST, defaultValue, 0, 0, List.of(), allowed, List.of(), description);
+        return new Setting(key, defaultValue, 0, 0, List.of(), allowed, List.of(), description);
     }
 
     static Setting object(String key, String allowed, String description) {
-        return new Setting(key, Kind.OBJECT, null, 0, 0, List.of(), allowed, List.of(), description);
+        return new Setting(key, null, 0, 0, List.of(), allowed, List.of(), description);
     }
 
     /** The same setting, for the listed platforms only. */
     Setting on(StackConfig.Platform... only) {
-        return new Setting(key, kind, defaultValue, min, max, choices, allowed, List.of(only), description);
+        return new Setting(key, defaultValue, min, max, choices, allowed, List.of(only), description);
     }
 
     /** The same setting with its default described in words (a default that depends on something else). */
     Setting defaultText(String words) {
-        return new Setting(key, kind, words, min, max, choices, allowed, platforms, description);
+        return new Setting(key, words, min, max, choices, allowed, platforms, description);
     }
 
     boolean appliesTo(StackConfig.Platform platform) {

@@ -4,7 +4,6 @@ import com.pulumi.core.Output;
 import com.pulumi.kubernetes.apps.v1.Deployment;
 import com.pulumi.kubernetes.core.v1.ConfigMap;
 import com.pulumi.kubernetes.core.v1.Secret;
-import com.pulumi.kubernetes.core.v1.SecretArgs;
 import com.pulumi.kubernetes.core.v1.Service;
 import com.pulumi.kubernetes.core.v1.ServiceArgs;
 import com.pulumi.kubernetes.core.v1.inputs.ContainerArgs;
@@ -25,9 +24,7 @@ import dev.todoplatform.infra.kube.Kube;
 import dev.todoplatform.infra.kube.Placement;
 import dev.todoplatform.infra.kube.Probe;
 import dev.todoplatform.infra.kube.Scope;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -89,11 +86,8 @@ public final class Proxy extends ComponentResource {
         List<ServicePortArgs> servicePorts = new ArrayList<>(List.of(
                 ServicePortArgs.builder().name("http").port(80).targetPort(PORT).build()));
         if (tls != null) {
-            Secret certificate = new Secret(TLS_SECRET, SecretArgs.builder()
-                    .metadata(k.meta(TLS_SECRET, COMPONENT))
-                    .type("kubernetes.io/tls")
-                    .data(Output.ofSecret(Map.of("tls.crt", base64(tls.certificate()), "tls.key", base64(tls.key()))))
-                    .build(), k.options());
+            Secret certificate = Secrets.secret(k, TLS_SECRET, COMPONENT, "kubernetes.io/tls",
+                    Output.ofSecret(Map.of("tls.crt", tls.certificate(), "tls.key", tls.key())));
             ports.add(Kube.port("https", TLS_PORT));
             mounts.add(Kube.mount("tls", TLS_DIR, true));
             // Readable by nginx's group only (fsGroup): the key never is world-readable.
@@ -140,9 +134,5 @@ public final class Proxy extends ComponentResource {
                 .flatMap(ingress -> ingress.ip().or(ingress::hostname))
                 .orElse(""));
         registerOutputs(Map.of("address", address));
-    }
-
-    private static String base64(String pem) {
-        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
     }
 }

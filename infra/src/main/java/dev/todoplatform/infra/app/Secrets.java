@@ -54,7 +54,12 @@ public final class Secrets extends ComponentResource {
      * provider 4.0.0 sees a difference on every update and replaces the Secret, and pods starting meanwhile fail
      * with CreateContainerConfigError.
      */
-    private static Secret secret(Scope k, String name, String component, Output<Map<String, String>> values) {
+    static Secret secret(Scope k, String name, String component, Output<Map<String, String>> values) {
+        return secret(k, name, component, "Opaque", values);
+    }
+
+    /** The same for any Secret type, e.g. {@code kubernetes.io/tls} (the proxy's certificate). */
+    static Secret secret(Scope k, String name, String component, String type, Output<Map<String, String>> values) {
         Output<Map<String, String>> data = values.applyValue(m -> {
             Map<String, String> encoded = new TreeMap<>();
             m.forEach((key, value) -> encoded.put(key, Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
@@ -62,7 +67,7 @@ public final class Secrets extends ComponentResource {
         });
         return new Secret(name, SecretArgs.builder()
                 .metadata(k.meta(name, component))
-                .type("Opaque")
+                .type(type)
                 .data(data.asSecret())
                 .build(), k.options());
     }
