@@ -369,9 +369,9 @@ run_repmgrd() {
     register
     "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid" &
     pid=$!
-    SILENT_CHECKS=0
+    SILENT_CHECKS=0 NEXT_TICK=""
     while kill -0 "$pid" 2>/dev/null; do
-      sleep 1
+      tick
       fence_check
       now=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') || continue
       if [ -n "$now" ] && [ "$now" != "$started" ]; then
@@ -381,6 +381,16 @@ run_repmgrd() {
     done
     pid=""
   done
+}
+
+# Waits for the next whole second since the last tick, not a second after the work: a check that waited out a
+# silent peer's 1 s timeout must not wait another second before the next (a freeze is noticed in 2 s, not 4).
+tick() {
+  local now=${EPOCHREALTIME/[.,]/} left
+  NEXT_TICK=$(( ${NEXT_TICK:-$now} + 1000000 ))
+  left=$(( NEXT_TICK - now ))
+  if [ "$left" -le 0 ]; then NEXT_TICK=$now; return 0; fi
+  sleep "$(( left / 1000000 )).$(printf '%06d' $(( left % 1000000 )))"
 }
 
 # A running standby that does not stream, checked every 10 s while a primary answers: if the WAL it needs
@@ -417,22 +427,24 @@ wal_check() {
 # primary shorter than that promotes nobody. repmgrd notices the same by itself, but not always: during a
 # freeze the elected candidate's repmgrd was seen to notice nothing for the whole 30 s (blocked on its
 # connection to the frozen primary, which has no timeout), while the other standby waited for it.
+# The promotion is told which peers were silent just now (SILENT_PEERS): it does not wait out their timeout again.
 primary_check() {
-  local peer states
-  states=$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || glance "$peer" & done; wait)
-  if echo "$states" | awk '$2 == "p" { found = 1 } END { exit !found }'; then
+  local peer states silent
+  states=$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(glance "$peer")" & done; wait)
+  if echo "$states" | awk '$3 == "p" { found = 1 } END { exit !found }'; then
     PRIMARY_MISSING=0
     return 0
   fi
   PRIMARY_MISSING=$(( ${PRIMARY_MISSING:-0} + 1 ))
-  if echo "$states" | grep -q '^unknown'; then
+  silent=$(echo "$states" | awk '$2 == "unknown" { print $1 }')
+  if [ -n "$silent" ]; then
     [ "$PRIMARY_MISSING" -ge 2 ] || return 0
-    log "no peer has answered as a primary for 2 s: trying to promote this standby"
+    log "no peer has answered as a primary for 2 checks: trying to promote this standby"
   else
     log "every peer answered and none is a primary: trying to promote this standby"
   fi
   PRIMARY_MISSING=0
-  promote || true
+  SILENT_PEERS=$(echo $silent) promote || true
 }
 
 # A running primary's timeline: that of the WAL it writes now (pg_control_checkpoint's lags a promotion).
@@ -509,7 +521,8 @@ promote() {
   # with as much WAL or more: it may hold acknowledged commits no standby has (it resumes after FENCE_SECONDS).
   # With it every acknowledged commit is on a standby, and the best standby is promoted now. (A standby's
   # timeline here is its last restartpoint's, which lags a timeline switch: it is not compared in that case.)
-  # 1 s per peer, in parallel: a frozen old primary accepts the connection and never answers.
+  # 1 s per peer, in parallel: a frozen old primary accepts the connection and never answers (a peer the
+  # primary check found silent a moment ago, SILENT_PEERS, is not asked again).
   local mine peer id role lsn tl peers=0 seen=0 siblings=""
   mine=$(local_sql "SELECT COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE")
   while read -r peer role lsn tl; do
@@ -525,7 +538,9 @@ promote() {
       return 1
     fi
   done <<< "$(for peer in $PEERS; do
-      [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
+      [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+      [[ " ${SILENT_PEERS:-} " == *" $peer "* ]] && { echo "$peer"; continue; }
+      echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
         "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' ELSE CASE WHEN current_setting('cluster_name') = '$STAND_IN'
            THEN 'x ' ELSE 's ' END || COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE END" 2>/dev/null)" &
     done; wait)"
