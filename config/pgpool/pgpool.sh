@@ -95,13 +95,25 @@ case "${1:-}" in
     # PCP, on the pod's socket only, for the failback container and the liveness probe.
     printf '%s:%s\n' "$CHECK_USER" "$(pg_md5 "$CHECK_PASSWORD")" > "$RUN_DIR/pcp.conf"
     # RUN_DIR is an emptyDir: it outlives this container. A pid file left there by the container before this
-    # one (OOM kill, liveness restart, SIGKILL after the grace period) names PID 1, which in this new PID
-    # namespace is always alive (it is this script), and pgpool would refuse to start for good. Only this
+    # one (OOM kill, liveness restart, SIGKILL after the grace period) names a PID that in this new PID
+    # namespace may be alive (PID 1 is this script), and pgpool would refuse to start for good. Only this
     # container runs pgpool in the pod, so a pid file found at its start is always stale.
     rm -f "$RUN_DIR/pgpool.pid"
     # -D: forget the previous container's idea of which backends are down (pgpool_status); the health checks
     # find out again within a second.
-    exec pgpool -n -D -f "$CONFIG_DIR/pgpool.conf" -a "$CONFIG_DIR/pool_hba.conf" -F "$RUN_DIR/pcp.conf"
+    # Not exec'd: kubelet stops a container with SIGTERM, pgpool's *smart* shutdown, which waits for every client
+    # to disconnect, and the services' pooled connections never do: each pod deletion took the whole grace
+    # period and ended in SIGKILL (measured). SIGTERM is passed on as SIGINT, the fast shutdown: the clients'
+    # connections close and they reconnect through the Service to the other PgPool pods.
+    pgpool -n -D -f "$CONFIG_DIR/pgpool.conf" -a "$CONFIG_DIR/pool_hba.conf" -F "$RUN_DIR/pcp.conf" &
+    pid=$!
+    trap 'kill -INT "$pid" 2>/dev/null || true' INT TERM
+    # A trapped signal interrupts `wait`: wait again until pgpool has exited, then exit with its status.
+    while true; do
+      rc=0
+      wait "$pid" || rc=$?
+      kill -0 "$pid" 2>/dev/null || exit "$rc"
+    done
     ;;
   ready)
     PGCONNECT_TIMEOUT=2 psql -h 127.0.0.1 -p "$PORT" -U "$CHECK_USER" -d postgres -XAtq -c 'SELECT 1' >/dev/null

@@ -321,14 +321,32 @@ run_postgres() {
   render
   mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
   # The volume is this pod's alone and this container is new, so a postmaster.pid found now was left by a
-  # postmaster that died with the container before this one. Left in place it names PID 1, which in this PID
-  # namespace is this script: pg_rewind's single-user recovery would take it for a running server and fail.
+  # postmaster that died with the container before this one. Left in place it names a PID that in this new PID
+  # namespace may be alive (this script, PID 1): pg_rewind's single-user recovery would take it for a running
+  # server and fail.
   rm -f "$PGDATA/postmaster.pid" "$RUN_DIR/announcing"
   FENCE_DEADLINE=$(( $(date +%s) + ${FENCE_SECONDS:-10} ))
   trap 'announce_stop; empty_stop; exit 130' INT TERM
   until prepare_data; do sleep 2; done
   log "starting postgres"
-  exec "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf"
+  # Not exec'd: kubelet stops a container with SIGTERM, postgres's *smart* shutdown, which waits for every
+  # session to end, and PgPool's pooled sessions never do: every pod deletion (a drain, a rollout, a lost volume)
+  # took the whole grace period and ended in SIGKILL (measured: 60 s, while the pod's peers waited for it).
+  # SIGTERM is passed on as SIGINT, the fast shutdown: sessions end, a checkpoint is written, postgres exits.
+  "$PG_BINDIR/postgres" -D "$PGDATA" -c config_file="$RUN_DIR/postgresql.conf" &
+  POSTMASTER_PID=$!
+  trap 'kill -INT "$POSTMASTER_PID" 2>/dev/null || true' INT TERM
+  wait_for_exit "$POSTMASTER_PID"
+}
+
+# Waits until the process exits (a trapped signal interrupts `wait`: wait again), and exits with its status.
+wait_for_exit() { # pid
+  local rc
+  while true; do
+    rc=0
+    wait "$1" || rc=$?
+    kill -0 "$1" 2>/dev/null || exit "$rc"
+  done
 }
 
 # What `repmgr standby promote` records, written directly: `repmgr primary register` fails while the old
@@ -512,7 +530,13 @@ stop_postmaster() { # signal
 # follow` does on PostgreSQL 13+ (primary_conninfo, then a reload): with synchronous replication the new
 # primary's first commit waits for a standby, and this saves repmgrd's notification round; repmgrd's own
 # follow still runs afterwards and finds the standby already attached.
+# One at a time: repmgrd's promote_command and the node's own primary check both run it, and two at once each
+# surveyed and repointed the peers (seen in a drain), doubling that work on a busy node.
 promote() {
+  ( flock 9; promote_now ) 9>"$RUN_DIR/promote.lock"
+}
+
+promote_now() {
   [ "$(local_sql 'SELECT pg_is_in_recovery()')" = t ] || return 0
   # Never a second primary, whatever repmgr's metadata says (after a few failovers in a row it has been found
   # stale, and two standbys each held an election of their own): this standby stays one if a peer answers as

@@ -214,6 +214,42 @@ class HaFaultTest {
     }
 
     /**
+     * A drain: the primary's pod deleted as `kubectl drain` or a node upgrade deletes it (SIGTERM, SIGKILL after the
+     * 60 s grace period). It stops at once, a standby takes over, and the pod comes back as a standby. (Before: the
+     * SIGTERM was postgres's smart shutdown, which waits for PgPool's pooled sessions to end, and they never do.)
+     */
+    @Test
+    @Order(12)
+    void aDeletedPrimaryPodStopsAtOnceAndAStandbyTakesOver() throws Exception {
+        String old = stack.primary();
+        double[] stopped = new double[1];
+        Fault.Figures f = Fault.run(stack, client, "primary-pod-deleted", () -> {
+            long start = System.nanoTime();
+            stack.cluster.deleteStatefulPod("postgres", stack.postgresPods().indexOf(old), false);
+            stopped[0] = Fault.seconds(start);
+        }, Duration.ZERO, () -> { });
+        System.out.printf("primary pod %s deleted: stopped in %.1f s (grace period 60 s)%n", old, stopped[0]);
+        assertTrue(stopped[0] < 15, "stopped at once, not after its grace period: " + stopped[0]);
+        assertReplacedOrKept(f);
+        assertNotEquals(old, stack.primary());
+    }
+
+    /** A rollout of PgPool: each old pod stops at once (not after its 30 s grace period) and writes go on. */
+    @Test
+    @Order(13)
+    void aPgPoolRolloutStopsEachOldPodAtOnceAndWritesGoOn() throws Exception {
+        double[] took = new double[1];
+        Fault.Figures f = Fault.run(stack, client, "pgpool-rollout", () -> {
+            long start = System.nanoTime();
+            stack.cluster.rolloutRestart("pgpool", Duration.ofMinutes(5));
+            took[0] = Fault.seconds(start);
+        }, Duration.ZERO, () -> { });
+        System.out.printf("pgpool rollout: 2 pods replaced in %.1f s (grace period 30 s each)%n", took[0]);
+        assertTrue(took[0] < 45, "each old pod stopped at once, not after its grace period: " + took[0]);
+        assertReplacedOrKept(f);
+    }
+
+    /**
      * The dependency's pods cut off for 60 s: the service's pods stay ready (in their Service), every request gets
      * either its answer or the documented 503 JSON, never the proxy's error page; afterwards it answers by itself.
      */

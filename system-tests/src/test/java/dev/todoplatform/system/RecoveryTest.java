@@ -111,7 +111,7 @@ class RecoveryTest {
         String pgpool = stack.cluster.podsOf("Deployment", "pgpool").get(0);
         int before = stack.cluster.restarts(pgpool);
         long start = System.nanoTime();
-        // Its pid file (and status file) stay behind on the pod's emptyDir, naming PID 1.
+        // Its pid file (and status file) stay behind on the pod's emptyDir, naming a PID of the old container.
         stack.cluster.kill(pgpool, "pgpool");
         Poll.until(Duration.ofSeconds(30), pgpool + " restarted", () -> stack.cluster.restarts(pgpool) > before);
         Poll.until(Duration.ofSeconds(60), pgpool + " ready again", () -> stack.ready(pgpool));
