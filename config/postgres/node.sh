@@ -376,7 +376,7 @@ register() {
 run_repmgrd() {
   render
   local pid="" started now
-  trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait; exit 0' INT TERM
+  trap 'stop_repmgrd "$pid"; exit 0' INT TERM
   while true; do
     rm -f "$RUN_DIR/repmgrd.pid"
     # Over TCP as repmgr, as repmgr connects: true only once the node is really up (not while bootstrapping).
@@ -394,7 +394,7 @@ run_repmgrd() {
       now=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') || continue
       if [ -n "$now" ] && [ "$now" != "$started" ]; then
         log "postgres restarted: registering again"
-        kill -TERM "$pid" 2>/dev/null; wait "$pid" || true
+        stop_repmgrd "$pid"; wait "$pid" || true
       fi
     done
     pid=""
@@ -409,6 +409,17 @@ tick() {
   left=$(( NEXT_TICK - now ))
   if [ "$left" -le 0 ]; then NEXT_TICK=$now; return 0; fi
   sleep "$(( left / 1000000 )).$(printf '%06d' $(( left % 1000000 )))"
+}
+
+# Stops repmgrd: SIGTERM, then SIGKILL after 2 s. repmgrd handles SIGTERM only between its calls, and a call to
+# a frozen or cut-off peer has no timeout: a pod deletion then waited the whole grace period (measured: 53 s).
+stop_repmgrd() { # pid
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || return 0
+  local i
+  for i in $(seq 20); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  log "repmgrd did not stop within 2 s: killing it"
+  kill -KILL "$1" 2>/dev/null || true
 }
 
 # A running standby that does not stream, checked every 10 s while a primary answers: if the WAL it needs

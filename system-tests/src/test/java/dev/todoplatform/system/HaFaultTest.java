@@ -165,6 +165,10 @@ class HaFaultTest {
         }, Duration.ofSeconds(8), () -> stack.cluster.unpause(primary));
         assertEquals(0, f.lost());
         assertEquals(1, f.primaries());
+        // The freeze is 8 s, and no standby may promote meanwhile (no majority without postgres-0). Before the fix
+        // the deleted pod's repmgrd, blocked on the frozen primary, held the deletion (and so the freeze) for its
+        // whole 60 s grace period.
+        assertTrue(f.unavailable() < 20, "writes back soon after the 8 s freeze: " + f.unavailable());
         Set<String> identifiers = stack.postgresPods().stream().map(HaFaultTest::systemIdentifier).collect(Collectors.toSet());
         assertEquals(Set.of(cluster), identifiers, "one cluster: postgres-0 cloned it, it did not initialise another");
     }
