@@ -541,6 +541,15 @@ stop_postmaster() { # signal
 # follow` does on PostgreSQL 13+ (primary_conninfo, then a reload): with synchronous replication the new
 # primary's first commit waits for a standby, and this saves repmgrd's notification round; repmgrd's own
 # follow still runs afterwards and finds the standby already attached.
+# How far a standby's WAL goes: what it received (streaming) or replayed, whichever is further. Not
+# COALESCE(received, replayed): a restarted standby's walreceiver reports the start of the segment it asks for
+# (seen: two standbys at 0/6000000 whose WAL ended at 0/6094EE0 and 0/6095060; the one behind was promoted, and an
+# acknowledged write was lost). Known only once the standby has replayed all the WAL it has on disk (it then
+# streams, or waits for WAL): before that its replay position is short of it, and it counts as not answering.
+WAL_END="GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
+WAL_KNOWN="(pg_last_wal_receive_lsn() IS NOT NULL OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup'
+  AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval')))"
+
 # One at a time: repmgrd's promote_command and the node's own primary check both run it, and two at once each
 # surveyed and repointed the peers (seen in a drain), doubling that work on a busy node.
 promote() {
@@ -552,33 +561,41 @@ promote_now() {
   # Never a second primary, whatever repmgr's metadata says (after a few failovers in a row it has been found
   # stale, and two standbys each held an election of their own): this standby stays one if a peer answers as
   # a primary, or as a standby that has received more WAL (or as much, with a lower node id): that one is to be
-  # primary. Without synchronous replication also a waiting former primary (a stand-in) on a later timeline or
-  # with as much WAL or more: it may hold acknowledged commits no standby has (it resumes after FENCE_SECONDS).
-  # With it every acknowledged commit is on a standby, and the best standby is promoted now. (A standby's
-  # timeline here is its last restartpoint's, which lags a timeline switch: it is not compared in that case.)
+  # primary. A waiting former primary (a stand-in) on a later timeline or with more WAL also keeps it one (as
+  # much WAL too, without synchronous replication): it may hold acknowledged commits this node lacks. Without
+  # synchronous replication it resumes after FENCE_SECONDS. With it every acknowledged commit is on a standby
+  # too, but not necessarily on this one: only when every peer answered (so this node is the best standby of
+  # all) is the stand-in passed over; while another standby is silent, that one may be the standby that has
+  # them (seen: all nodes killed at once, the one standby up first promoted itself without the other's last
+  # commit, and an acknowledged write was lost). (A standby's timeline here is its last restartpoint's, which
+  # lags a timeline switch: it is not compared in that case.)
   # 1 s per peer, in parallel: a frozen old primary accepts the connection and never answers (a peer the
   # primary check found silent a moment ago, SILENT_PEERS, is not asked again).
-  local mine peer id role lsn tl peers=0 seen=0 siblings=""
-  mine=$(local_sql "SELECT COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE")
+  local mine peer id role lsn tl peers=0 seen=0 siblings="" survey silent
+  mine=$(local_sql "SELECT CASE WHEN $WAL_KNOWN THEN $WAL_END || ' ' || $RECOVERY_TIMELINE END")
+  [ -n "$mine" ] || { log "not promoting: this node is still replaying its own WAL"; return 1; }
+  survey=$(for peer in $PEERS; do
+      [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+      [[ " ${SILENT_PEERS:-} " == *" $peer "* ]] && { echo "$peer"; continue; }
+      echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
+        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' WHEN $WAL_KNOWN THEN CASE WHEN current_setting('cluster_name') = '$STAND_IN'
+           THEN 'x ' ELSE 's ' END || $WAL_END || ' ' || $RECOVERY_TIMELINE ELSE '' END" 2>/dev/null)" &
+    done; wait)
+  silent=$(awk 'NF < 2 { n++ } END { print n + 0 }' <<< "$survey")
   while read -r peer role lsn tl; do
     peers=$((peers + 1))
     [ -n "$role" ] || continue
     seen=$((seen + 1))
     [ "$role" != s ] || siblings="$siblings $peer"
     id=$(node_id_of "$peer")
-    if [ "$role" = p ] || [ "$(local_sql "SELECT CASE WHEN '$role' = 'x' THEN '$SYNCHRONOUS_STANDBY_NAMES' = ''
-          AND ($tl > ${mine#* } OR ($tl = ${mine#* } AND '$lsn'::pg_lsn >= '${mine% *}'::pg_lsn))
+    if [ "$role" = p ] || [ "$(local_sql "SELECT CASE WHEN '$role' = 'x' THEN ('$SYNCHRONOUS_STANDBY_NAMES' = '' OR $silent > 0)
+          AND ($tl > ${mine#* } OR ($tl = ${mine#* } AND '$lsn'::pg_lsn > '${mine% *}'::pg_lsn)
+            OR ('$SYNCHRONOUS_STANDBY_NAMES' = '' AND $tl = ${mine#* } AND '$lsn'::pg_lsn = '${mine% *}'::pg_lsn))
         ELSE '$lsn'::pg_lsn > '${mine% *}'::pg_lsn OR ('$lsn'::pg_lsn = '${mine% *}'::pg_lsn AND $id < $NODE_ID) END")" = t ]; then
-      log "not promoting: $peer is a primary or a better candidate ($role $lsn ${tl:-}; this node $mine)"
+      log "not promoting: $peer is a primary or a better candidate ($role $lsn ${tl:-}; this node $mine; $silent silent)"
       return 1
     fi
-  done <<< "$(for peer in $PEERS; do
-      [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
-      [[ " ${SILENT_PEERS:-} " == *" $peer "* ]] && { echo "$peer"; continue; }
-      echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
-        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' ELSE CASE WHEN current_setting('cluster_name') = '$STAND_IN'
-           THEN 'x ' ELSE 's ' END || COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) || ' ' || $RECOVERY_TIMELINE END" 2>/dev/null)" &
-    done; wait)"
+  done <<< "$survey"
   # Only with a majority (this node and at least half its peers): a standby cut off on its own must not
   # promote itself into a second primary. A cluster of two has no majority without both; it promotes alone.
   if [ "$peers" -ge 2 ] && [ $(( 2 * (seen + 1) )) -le $(( peers + 1 )) ]; then
