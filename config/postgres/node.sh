@@ -493,7 +493,7 @@ CURRENT_TIMELINE="('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::
 fence_check() {
   case "$(local_sql 'SELECT pg_is_in_recovery()' 2>/dev/null)" in
     f) ;;
-    t) SILENT_CHECKS=0; primary_check; wal_check; return 0 ;;
+    t) SILENT_CHECKS=0; [ -f "$RUN_DIR/announcing" ] || { primary_check; wal_check; }; return 0 ;;
     *) SILENT_CHECKS=0; return 0 ;;
   esac
   local mine sysid peer state role tl reason="" count=0 seen=0
@@ -551,13 +551,21 @@ WAL_KNOWN="(pg_last_wal_receive_lsn() IS NOT NULL OR EXISTS (SELECT 1 FROM pg_st
   AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval')))"
 
 # One at a time: repmgrd's promote_command and the node's own primary check both run it, and two at once each
-# surveyed and repointed the peers (seen in a drain), doubling that work on a busy node.
+# surveyed and repointed the peers (seen in a drain), doubling that work on a busy node. The second one does not
+# wait for the first (which may wait up to a minute for pg_promote): it leaves the promotion to it.
 promote() {
-  ( flock 9; promote_now ) 9>"$RUN_DIR/promote.lock"
+  ( flock -n 9 || { log "a promotion is already running on this node"; exit 1; }; promote_now ) 9>"$RUN_DIR/promote.lock"
 }
 
 promote_now() {
   [ "$(local_sql 'SELECT pg_is_in_recovery()')" = t ] || return 0
+  # A waiting former primary (a stand-in) is never promoted: it is in recovery too, and its repmgrd container's
+  # check loop ran on after its postgres container restarted (seen: a killed primary's stand-in promoted itself
+  # beside the standby being promoted, two primaries on one timeline number, and its WAL could not be rewound).
+  if [ "$(local_sql 'SHOW cluster_name')" = "$STAND_IN" ]; then
+    log "not promoting: this node is a waiting former primary (a stand-in)"
+    return 1
+  fi
   # Never a second primary, whatever repmgr's metadata says (after a few failovers in a row it has been found
   # stale, and two standbys each held an election of their own): this standby stays one if a peer answers as
   # a primary, or as a standby that has received more WAL (or as much, with a lower node id): that one is to be
