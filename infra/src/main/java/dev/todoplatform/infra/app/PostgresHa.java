@@ -173,7 +173,10 @@ public final class PostgresHa extends ComponentResource {
                 .image(args.image())
                 .command(CONFIG_DIR + "/node.sh", "repmgrd")
                 .env(env)
-                .resources(Kube.sidecar("20m", "32Mi", "64Mi"))
+                // The HA checks run here every second, each within 1 s: with a token request (20m, its CPU share
+                // under contention) they timed out on a busy node, and a healthy primary looked silent and was
+                // replaced (seen at stack start, seven JVMs on two cores).
+                .resources(Kube.sidecar("200m", "32Mi", "64Mi"))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts(false))
                 .livenessProbe(REPMGRD.args())
