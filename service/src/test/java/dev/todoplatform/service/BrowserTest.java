@@ -53,7 +53,8 @@ class BrowserTest {
         // Each form post reloads the page: an element read mid-reload is stale (Chromium may report it as "Node with
         // given id does not belong to the document", a plain WebDriverException), so the wait just looks again.
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(10));
-        wait.ignoring(WebDriverException.class);
+        // While the page reloads after a form post, the list is briefly empty: item(...) finds nothing then.
+        wait.ignoring(WebDriverException.class).ignoring(java.util.NoSuchElementException.class);
         browser.get(service.uri("/").toString());
         assertEquals("Todo", browser.getTitle());
 
