@@ -1,37 +1,48 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # PgPool-II: the script of the PgPool pods.
 #   pgpool.sh run        write pool_passwd and pcp.conf from the environment (the Secret), then run pgpool
 #   pgpool.sh ready      readiness: a query through pgpool as the check user answers
 #   pgpool.sh failback   the pod's second container: keep pgpool's view of the nodes true (below), every second
-#   pgpool.sh alive      liveness: pgpool has a primary, or no node is one (restarting pgpool could not help)
+#   pgpool.sh alive      liveness: pgpool has a primary, or no node is one (restarting pgpool could not help);
+#                        from the failback container's last survey when it is fresh
 #   pgpool.sh failback-alive   liveness and readiness of the failback container: its loop ran within a minute
 # Environment: CONFIG_DIR (pgpool.conf, pool_hba.conf), RUN_DIR (writable, shared by the pod's containers),
 #              PORT, PCP_PORT, APP_USER, APP_PASSWORD, CHECK_USER, CHECK_PASSWORD.
 set -eu
 : "${CONFIG_DIR:?}" "${RUN_DIR:?}" "${PORT:?}" "${PCP_PORT:?}" "${APP_USER:?}" "${APP_PASSWORD:?}" "${CHECK_USER:?}" "${CHECK_PASSWORD:?}"
 export PCPPASSFILE="$RUN_DIR/.pcppass" PGPASSWORD="$CHECK_PASSWORD" PGCONNECT_TIMEOUT=2
+# shellcheck source=../postgres/sessions.sh
+. "$CONFIG_DIR/sessions.sh"
 
 log() { echo "pgpool.sh: $*" >&2; }
 
 # pgpool's view of the nodes, one line each in node order: "ID HOST PORT STATUS ROLE" (STATUS 1 waiting,
 # 2 up, 3 down). Over PCP on the pod's socket: answered from shared memory, even while pgpool is busy.
-pool_nodes() {
-  timeout 5 pcp_node_info -h "$RUN_DIR" -p "$PCP_PORT" -U "$CHECK_USER" -w | awk '{ print NR - 1, $1, $2, $3, $7 }'
+pool_nodes() { # into POOL_NODES
+  local out i=0 f
+  out=$(timeout 5 pcp_node_info -h "$RUN_DIR" -p "$PCP_PORT" -U "$CHECK_USER" -w) || return 1
+  POOL_NODES=""
+  while read -r -a f; do
+    [ "${#f[@]}" -gt 0 ] || continue
+    [ "${#f[@]}" -lt 7 ] || POOL_NODES+="$i ${f[0]} ${f[1]} ${f[2]} ${f[6]}"$'\n'
+    i=$(( i + 1 ))
+  done <<< "$out"
+  POOL_NODES=${POOL_NODES%$'\n'}
 }
 
 # What a node says of itself, asked directly: "p TIMELINE" for a primary, "s SENDER_HOST" for a streaming
 # standby ("s -" when not streaming), nothing when it does not answer within 3 s.
+NODE_STATE="SELECT CASE WHEN pg_is_in_recovery()
+  THEN 's ' || COALESCE((SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'), '-')
+  ELSE 'p ' || ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
 node_state() { # host port
-  timeout 3 psql -h "$1" -p "$2" -U "$CHECK_USER" -d postgres -XAtq -F ' ' -c "SELECT CASE WHEN pg_is_in_recovery()
-      THEN 's ' || COALESCE((SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'), '-')
-      ELSE 'p ' || ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END" 2>/dev/null || true
+  timeout 3 psql -h "$1" -p "$2" -U "$CHECK_USER" -d postgres -XAtqc "$NODE_STATE" 2>/dev/null || true
 }
 
 # Every node's view of pgpool and of itself, asked in parallel: "ID HOST PORT STATUS ROLE STATE...".
 survey() {
-  local nodes
-  nodes=$(pool_nodes) || return 1
-  echo "$nodes" | {
+  pool_nodes || return 1
+  echo "$POOL_NODES" | {
     while read -r id host port status role; do
       echo "$id $host $port $status $role $(node_state "$host" "$port")" &
     done
@@ -39,10 +50,38 @@ survey() {
   }
 }
 
-# The true primary: of the nodes answering as primary, the one on the latest timeline (a promotion always
-# starts a new one; an old primary that missed it is being fenced by its own node). Prints "ID HOST".
-true_primary() { # survey
-  echo "$1" | awk '$6 == "p" { print $7, $1, $2 }' | sort -k1,1nr -k2,2n | awk 'NR == 1 { print $2, $3 }'
+# The same into SURVEY, through sessions kept from one second to the next (sessions.sh): the failback loop's.
+survey_kept() {
+  local id host port status role deadline
+  pool_nodes || return 1
+  # 1 s: a node that answers later counts as silent this second. Nothing here acts on silence alone: a
+  # primary is let go of only once another node answers as the primary on a later timeline.
+  deadline=$(( ${EPOCHREALTIME/[.,]/} + 1000000 ))
+  while read -r id host port status role; do
+    session_ask "$host:$port" "host=$host port=$port user=$CHECK_USER dbname=postgres application_name=pgpool.sh" "$NODE_STATE"
+  done <<< "$POOL_NODES"
+  SURVEY=""
+  while read -r id host port status role; do
+    session_answer "$host:$port" "$deadline" || ANSWER=""
+    case "$ANSWER" in *ERROR*) ANSWER="" ;; esac
+    SURVEY+="$id $host $port $status $role $ANSWER"$'\n'
+  done <<< "$POOL_NODES"
+  SURVEY=${SURVEY%$'\n'}
+}
+
+# Who is primary in a survey, without starting a process:
+#   TRUE_ID, TRUE_HOST, TRUE_STATUS  the true primary: of the nodes answering as primary, the one on the latest
+#                                    timeline, the lowest id on a tie (a promotion always starts a new one; an
+#                                    old primary that missed it is being fenced by its own node); empty if none
+#   WRITES, WRITES_STATE             the node pgpool routes writes to (not detached), and what it answered;
+#                                    empty if none
+primaries() { # survey
+  local n h status role state rest tl=-1
+  TRUE_ID="" TRUE_HOST="" TRUE_STATUS="" WRITES="" WRITES_STATE=""
+  while read -r n h _ status role state rest; do
+    if [ "$state" = p ] && [ "${rest:-0}" -gt "$tl" ] 2>/dev/null; then TRUE_ID=$n TRUE_HOST=$h TRUE_STATUS=$status tl=${rest:-0}; fi
+    if [ "$role" = primary ] && [ "$status" != 3 ]; then WRITES=$n WRITES_STATE=$state; fi
+  done <<< "$1"
 }
 
 pcp() { # command node-id
@@ -52,37 +91,48 @@ pcp() { # command node-id
 # What pgpool 4.3 does not do by itself, with sr_check_period = 0 (see pgpool.conf: its replication check
 # worker blocks every failover for as long as a frozen node stays frozen):
 #   - pgpool routes writes to a node that is not the true primary (an old primary that is still reachable,
-#     e.g. through a one-sided partition): detach it, and pgpool's failover finds the true one;
+#     e.g. through a one-sided partition, or a frozen or cut-off one that stays silent while a standby was
+#     promoted): detach it, and pgpool's failover finds the true one. This, not pgpool's health check, is what
+#     lets go of a frozen primary soon after the promotion: the health check is lenient (pgpool.conf),
+#     because on a starved machine a strict one dropped healthy nodes;
 #   - the true primary is detached (a stall of a few seconds that ended without a promotion, or a failover
 #     search that ended before the promotion): attach it, and pgpool's failback makes it the primary again;
 #   - a detached node now streams from the true primary (a restarted standby, a rejoined old primary):
 #     attach it again (what auto_failback would do).
 failback() {
+  mkdir -p "$RUN_DIR" # the pgpool container may not have made it yet (this container then exited at its start)
   ( umask 077; printf '*:*:%s:%s\n' "$CHECK_USER" "$CHECK_PASSWORD" > "$PCPPASSFILE" )
   trap 'exit 0' INT TERM
-  nodes="" primary="" id="" host=""
+  local n h status role state rest id host writes writes_state="p"
+  # Every second, without starting a process unless there is something to do (sessions.sh); every quarter
+  # second while the node pgpool writes to does not answer as a primary (frozen, cut off, demoted), so that a
+  # promotion elsewhere is acted on sooner.
   while true; do
-    sleep 1
-    touch "$RUN_DIR/failback.beat"
-    nodes=$(survey 2>/dev/null) || continue
-    primary=$(true_primary "$nodes")
-    [ -n "$primary" ] || continue
-    id=${primary%% *} host=${primary#* }
-    echo "$nodes" | while read -r n h _ status role state sender; do
-      if [ "$n" = "$id" ]; then
-        [ "$status" = 3 ] && pcp attach_node "$n"
-      elif [ "$role" = primary ] && [ "$status" != 3 ] && [ "$state" = p ]; then
-        log "pgpool routes writes to node $n, the true primary is node $id ($host): detaching node $n"
-        pcp detach_node "$n"
-      elif [ "$status" = 3 ] && [ "$state" = s ] && [ "$sender" = "$host" ]; then
-        pcp attach_node "$n"
-      fi
-    done || true
-    if ! echo "$nodes" | awk -v id="$id" '$1 == id && $5 == "primary" { found = 1 } END { exit !found }'; then
-      # Attached but not pgpool's primary (its search ended before the promotion): make it the primary.
-      echo "$nodes" | awk -v id="$id" '$1 == id && $4 != 3 { found = 1 } END { exit !found }' \
-        && pcp promote_node "$id"
+    if [ "$writes_state" = p ]; then pause 1000000; else pause 250000; fi
+    : > "$RUN_DIR/failback.beat"
+    writes_state="p"
+    survey_kept 2>/dev/null || continue
+    # For the liveness probe (alive): this second's survey, stamped, instead of a survey of its own.
+    printf '%s\n%s\n' "$EPOCHSECONDS" "$SURVEY" > "$RUN_DIR/survey"
+    primaries "$SURVEY"
+    id=$TRUE_ID host=$TRUE_HOST writes=$WRITES
+    [ -z "$writes" ] || writes_state=$WRITES_STATE
+    [ -n "$id" ] || continue
+    # First what routes writes, one change a pass (each restarts every pgpool child, about 1.5 s on a busy
+    # node): an old primary pgpool still writes to is detached (pgpool's own search then finds the true one);
+    # else the true primary is attached, or made pgpool's primary when its search ended without one. The
+    # standbys only once that is done (measured: an attach before the primary's promote_node kept writes out
+    # 5 s longer).
+    if [ -n "$writes" ] && [ "$writes" != "$id" ]; then
+      log "pgpool routes writes to node $writes, the true primary is node $id ($host): detaching node $writes"
+      pcp detach_node "$writes" || true
+      continue
     fi
+    if [ "$TRUE_STATUS" = 3 ]; then pcp attach_node "$id" || true; continue; fi
+    if [ -z "$writes" ]; then pcp promote_node "$id" || true; continue; fi
+    while read -r n h _ status role state rest; do
+      if [ "$status" = 3 ] && [ "$state" = s ] && [ "$rest" = "$host" ]; then pcp attach_node "$n" || true; fi
+    done <<< "$SURVEY"
   done
 }
 
@@ -121,10 +171,18 @@ case "${1:-}" in
   failback) failback ;;
   failback-alive) [ -n "$(find "$RUN_DIR/failback.beat" -mmin -1 2>/dev/null)" ] ;;
   alive)
-    nodes=$(survey) || { log "PCP does not answer"; exit 1; }
-    echo "$nodes" | awk '$5 == "primary" && $4 != 3 { found = 1 } END { exit !found }' && exit 0
-    primary=$(true_primary "$nodes")
-    [ -z "$primary" ] || { log "no primary in pgpool, but node ${primary} is one"; exit 1; }
+    # The failback container's survey when it is at most 10 s old (it asks every second over kept sessions); a
+    # survey of its own otherwise: a pcp call and a new connection to every node each time.
+    content="" nodes=""
+    IFS= read -r -d "" content 2>/dev/null < "$RUN_DIR/survey" || true
+    if [ -n "$content" ] && [ $(( EPOCHSECONDS - ${content%%$'\n'*} )) -le 10 ] 2>/dev/null; then
+      nodes=${content#*$'\n'}
+    else
+      nodes=$(survey) || { log "PCP does not answer"; exit 1; }
+    fi
+    primaries "$nodes"
+    [ -z "$WRITES" ] || exit 0
+    [ -z "$TRUE_ID" ] || { log "no primary in pgpool, but node $TRUE_ID $TRUE_HOST is one"; exit 1; }
     ;;
   *) echo "usage: pgpool.sh run|ready|failback|failback-alive|alive" >&2; exit 2 ;;
 esac

@@ -13,7 +13,8 @@
 #                      (system identifier) on the same or a later timeline.
 #   node.sh repmgrd    register this node with repmgr and run repmgrd; register again when postgres restarts;
 #                      fence this node when it is a primary that was replaced or is cut off (fence_check)
-#   node.sh promote    repmgrd's promote_command: promote this standby, point the other standbys at it
+#   node.sh promote    repmgrd's promote_command: wait for the node's check to promote this standby (it points
+#                      the other standbys at it first)
 #   node.sh follow ID  repmgrd's follow_command: stream from node ID (SQL only: runs without the data directory)
 #   node.sh ready      readiness: exit 0 for a primary or a streaming standby, and print the role
 #   node.sh repmgrd-alive   liveness of the repmgrd container: repmgrd runs, or postgres is not up yet
@@ -32,6 +33,8 @@ set -euo pipefail
 export NODE_ID CONFIG_DIR PG_BINDIR LISTEN_ADDRESSES CLIENT_NETWORK SYNCHRONOUS_STANDBY_NAMES
 export PGPASSFILE="$RUN_DIR/.pgpass" PGCONNECT_TIMEOUT=2
 REPMGR_CONF="$RUN_DIR/repmgr.conf"
+# shellcheck source=sessions.sh
+. "$CONFIG_DIR/sessions.sh"
 
 log() { echo "node.sh[$NODE_NAME]: $*" >&2; }
 # Stop promptly when asked while waiting in a loop (once postgres or repmgrd is exec'd, they handle signals).
@@ -388,17 +391,87 @@ run_repmgrd() {
     "$PG_BINDIR/repmgrd" -f "$REPMGR_CONF" --daemonize=false --pid-file="$RUN_DIR/repmgrd.pid" &
     pid=$!
     SILENT_CHECKS=0 NEXT_TICK=""
+    pause_on "$RUN_DIR/check.wake"
     while kill -0 "$pid" 2>/dev/null; do
       tick
+      local_state || continue
       fence_check
-      now=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT pg_postmaster_start_time()') || continue
-      if [ -n "$now" ] && [ "$now" != "$started" ]; then
+      if [ "$LOCAL_STARTED" != "$started" ]; then
         log "postgres restarted: registering again"
         stop_repmgrd "$pid"; wait "$pid" || true
       fi
     done
     pid=""
   done
+}
+
+# This node as the local session sees it, once a tick: LOCAL_ROLE (t: in recovery, f: a primary), LOCAL_STARTED
+# (the postmaster's start time), LOCAL_STAND_IN (t while it waits as a stand-in), LOCAL_TIMELINE (a primary's
+# current timeline), LOCAL_SYSID. Fails, with LOCAL_ROLE empty, when postgres does not answer within 2 s.
+local_state() {
+  LOCAL_ROLE="" LOCAL_STARTED="" LOCAL_STAND_IN="" LOCAL_TIMELINE="" LOCAL_SYSID=""
+  local_query "SELECT pg_is_in_recovery(), pg_postmaster_start_time(), current_setting('cluster_name') = '$STAND_IN',
+      CASE WHEN NOT pg_is_in_recovery() THEN $CURRENT_TIMELINE END, system_identifier FROM pg_control_system()" 2 \
+    || return 1
+  IFS='|' read -r LOCAL_ROLE LOCAL_STARTED LOCAL_STAND_IN LOCAL_TIMELINE LOCAL_SYSID <<< "$ANSWER"
+  [ -n "$LOCAL_ROLE" ]
+}
+
+# Asks every peer (but those named after the deadline) one question on its session, all at once, and reads the
+# answers by the deadline into PEER_RC (as session_answer returns) and PEER_ANSWER. A session that ended (its
+# connection was lost: the peer restarted, or ended the backend) is opened and asked again, once, after the
+# others were read (those retries all at once too): a dead peer's retry must not eat a live peer's second.
+declare -A PEER_RC=() PEER_ANSWER=()
+ask_peers() { # sql deadline [peer to skip...]
+  local sql=$1 deadline=$2 peer rc again=""
+  shift 2
+  PEER_RC=() PEER_ANSWER=()
+  for peer in $PEERS; do
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] || [[ " $* " == *" $peer "* ]] \
+      || session_ask "$peer" "host=${peer%:*} port=${peer##*:} $PEER_LOGIN" "$sql"
+  done
+  for peer in $PEERS; do
+    if [ "$peer" = "$NODE_HOST:$PG_PORT" ] || [[ " $* " == *" $peer "* ]]; then continue; fi
+    rc=0
+    session_answer "$peer" "$deadline" || rc=$?
+    if [ "$rc" = 1 ] && [ -z "${SESSION_FRESH[$peer]}" ]; then again+=" $peer"; continue; fi
+    PEER_RC[$peer]=$rc PEER_ANSWER[$peer]=$ANSWER
+  done
+  for peer in $again; do session_ask "$peer" "host=${peer%:*} port=${peer##*:} $PEER_LOGIN" "$sql"; done
+  for peer in $again; do
+    rc=0
+    session_answer "$peer" "$deadline" || rc=$?
+    PEER_RC[$peer]=$rc PEER_ANSWER[$peer]=$ANSWER
+  done
+}
+
+# Every peer's state (PEER_STATE) within 1 s into PEER_STATES, one line each: "HOST:PORT STATE..."; STATE is
+# "refused" when it answered without it (nothing listens, or it refused the login), "unknown" when it stayed
+# silent (cut off, frozen, not resolving).
+glance_peers() {
+  local peer
+  ask_peers "$PEER_STATE" $(( ${EPOCHREALTIME/[.,]/} + 1000000 ))
+  PEER_STATES=""
+  for peer in $PEERS; do
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+    case "${PEER_RC[$peer]}:${PEER_ANSWER[$peer]}" in
+      0:*ERROR*) PEER_STATES+="$peer unknown"$'\n' ;;
+      0:?*) PEER_STATES+="$peer ${PEER_ANSWER[$peer]}"$'\n' ;;
+      1:*refused*|1:*FATAL*) PEER_STATES+="$peer refused"$'\n' ;;
+      *) PEER_STATES+="$peer unknown"$'\n' ;;
+    esac
+  done
+  PEER_STATES=${PEER_STATES%$'\n'}
+}
+
+PEER_LOGIN="user=repmgr dbname=repmgr application_name=node.sh"
+LOCAL_LOGIN="host=$RUN_DIR port=$PG_PORT user=postgres dbname=postgres application_name=node.sh"
+
+# A query on this node's own session into ANSWER (one value, or fields split by |); fails on an error, or when
+# no answer came within the seconds given (default 5).
+local_query() { # sql [seconds]
+  session_query local "$LOCAL_LOGIN" "$1" $(( ${EPOCHREALTIME/[.,]/} + ${2:-5} * 1000000 )) || return 1
+  case "$ANSWER" in *ERROR:*|*FATAL:*) return 1 ;; esac
 }
 
 # Waits for the next whole second since the last tick, not a second after the work: a check that waited out a
@@ -408,7 +481,7 @@ tick() {
   NEXT_TICK=$(( ${NEXT_TICK:-$now} + 1000000 ))
   left=$(( NEXT_TICK - now ))
   if [ "$left" -le 0 ]; then NEXT_TICK=$now; return 0; fi
-  sleep "$(( left / 1000000 )).$(printf '%06d' $(( left % 1000000 )))"
+  pause "$left"
 }
 
 # Stops repmgrd: SIGTERM, then SIGKILL after 2 s. repmgrd handles SIGTERM only between its calls, and a call to
@@ -430,15 +503,24 @@ stop_repmgrd() { # pid
 wal_check() {
   WAL_CHECKS=$(( ${WAL_CHECKS:-0} + 1 ))
   [ $(( WAL_CHECKS % 10 )) = 0 ] || return 0
-  if [ -n "$(local_sql "SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'" 2>/dev/null)" ]; then
+  # On the sessions, and the primary from this tick's glance (primary_check): a new connection per question
+  # delayed the next tick's check by a second or two on a busy node.
+  local streaming lsn primary="" peer state role
+  local_query "SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'), pg_last_wal_replay_lsn()" \
+    || return 0
+  IFS='|' read -r streaming lsn <<< "$ANSWER"
+  if [ "$streaming" = t ]; then
     NOT_STREAMING=0
     return 0
   fi
-  local primary lsn
-  primary=$(find_primary) && lsn=$(local_sql 'SELECT pg_last_wal_replay_lsn()') || return 0
+  while read -r peer state role _; do
+    if [ "$role" = p ]; then primary=$peer; break; fi
+  done <<< "$PEER_STATES"
+  [ -n "$primary" ] && [ -n "$lsn" ] || return 0
   NOT_STREAMING=$(( ${NOT_STREAMING:-0} + 1 ))
-  if [ "$(sql_at "${primary%:*}" "${primary##*:}" "SELECT substr(pg_walfile_name('$lsn'), 9) < (SELECT min(substr(name, 9))
-      FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$')")" = t ]; then
+  if session_query "$primary" "host=${primary%:*} port=${primary##*:} $PEER_LOGIN" "SELECT substr(pg_walfile_name('$lsn'), 9)
+      < (SELECT min(substr(name, 9)) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}\$')" $(( ${EPOCHREALTIME/[.,]/} + 2000000 )) \
+      && [ "$ANSWER" = t ]; then
     log "the WAL this standby needs next (after $lsn) is gone from $primary: stopping, to clone afresh"
     stop_postmaster INT
   elif [ "$NOT_STREAMING" -ge 3 ]; then
@@ -458,14 +540,14 @@ wal_check() {
 # connection to the frozen primary, which has no timeout), while the other standby waited for it.
 # The promotion is told which peers were silent just now (SILENT_PEERS): it does not wait out their timeout again.
 primary_check() {
-  local peer states silent
-  states=$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(glance "$peer")" & done; wait)
-  if echo "$states" | awk '$3 == "p" { found = 1 } END { exit !found }'; then
-    PRIMARY_MISSING=0
-    return 0
-  fi
+  local peer state role silent=""
+  glance_peers
+  while read -r peer state role _; do
+    if [ "$role" = p ]; then PRIMARY_MISSING=0; return 0; fi
+    [ "$state" != unknown ] || silent+=" $peer"
+  done <<< "$PEER_STATES"
   PRIMARY_MISSING=$(( ${PRIMARY_MISSING:-0} + 1 ))
-  silent=$(echo "$states" | awk '$2 == "unknown" { print $1 }')
+  silent=${silent# }
   if [ -n "$silent" ]; then
     [ "$PRIMARY_MISSING" -ge 2 ] || return 0
     log "no peer has answered as a primary for 2 checks: trying to promote this standby"
@@ -473,7 +555,7 @@ primary_check() {
     log "every peer answered and none is a primary: trying to promote this standby"
   fi
   PRIMARY_MISSING=0
-  SILENT_PEERS=$(echo $silent) promote || true
+  SILENT_PEERS=$silent promote || true
 }
 
 # A running primary's timeline: that of the WAL it writes now (pg_control_checkpoint's lags a promotion).
@@ -490,22 +572,21 @@ CURRENT_TIMELINE="('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::
 # The container's restart (kubelet's) then goes through run_postgres: it rejoins the new primary as a
 # standby, or waits until the peers answer. In a cluster of two the isolation rule would stop the primary
 # whenever its one standby dies, so there only the timeline rule holds (README, "HA guarantees").
-fence_check() {
-  case "$(local_sql 'SELECT pg_is_in_recovery()' 2>/dev/null)" in
+fence_check() { # after local_state
+  case "$LOCAL_ROLE" in
     f) ;;
-    t) SILENT_CHECKS=0; [ -f "$RUN_DIR/announcing" ] || { primary_check; wal_check; }; return 0 ;;
+    t) SILENT_CHECKS=0; [ -f "$RUN_DIR/announcing" ] || [ "$LOCAL_STAND_IN" = t ] || { primary_check; wal_check; }; return 0 ;;
     *) SILENT_CHECKS=0; return 0 ;;
   esac
-  local mine sysid peer state role tl reason="" count=0 seen=0
-  mine=$(local_sql "SELECT $CURRENT_TIMELINE" 2>/dev/null) || return 0
-  sysid=$(local_sql "SELECT system_identifier FROM pg_control_system()" 2>/dev/null) || return 0
+  local mine=$LOCAL_TIMELINE sysid=$LOCAL_SYSID peer state role tl reason="" count=0 seen=0
+  glance_peers
   while read -r peer state role tl; do
     count=$((count + 1))
     [ "$state" = unknown ] || seen=$((seen + 1))
     if [ "$state" = "$sysid" ] && [ "$role" = p ] && { [ "$tl" -gt "$mine" ] || { [ "$tl" = "$mine" ] && [ "$(node_id_of "$peer")" -lt "$NODE_ID" ]; }; }; then
       reason="$peer is primary on timeline $tl, this node on $mine"
     fi
-  done <<< "$(for peer in $PEERS; do [ "$peer" = "$NODE_HOST:$PG_PORT" ] || echo "$peer $(glance "$peer")" & done; wait)"
+  done <<< "$PEER_STATES"
   # Counted in checks, not seconds: a primary that was frozen must not count its freeze as silence.
   if [ "$seen" -gt 0 ]; then SILENT_CHECKS=0; else SILENT_CHECKS=$(( ${SILENT_CHECKS:-0} + 1 )); fi
   if [ -z "$reason" ] && [ "$count" -ge 2 ] && [ "$SILENT_CHECKS" -ge "${ISOLATION_CHECKS:-3}" ]; then
@@ -514,17 +595,6 @@ fence_check() {
   [ -n "$reason" ] || return 0
   log "fencing this primary: $reason; stopping postgres now (it restarts and rejoins as a standby)"
   stop_postmaster QUIT
-}
-
-# A peer's state (PEER_STATE) within 1 s; "refused" when it answered without it (nothing listens, or it refused
-# the login), "unknown" when it stayed silent (cut off, frozen, not resolving).
-glance() { # host:port
-  local out
-  if out=$(timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U repmgr -d repmgr -XAtqc "$PEER_STATE" 2>&1); then
-    echo "$out"
-  else
-    case "$out" in *refused*|*FATAL*) echo refused ;; *) echo unknown ;; esac
-  fi
 }
 
 # Sends the postmaster a signal (QUIT: immediate shutdown, INT: fast). It runs in the postgres container's PID
@@ -550,19 +620,48 @@ WAL_END="GREATEST(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
 WAL_KNOWN="(pg_last_wal_receive_lsn() IS NOT NULL OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup'
   AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval')))"
 
-# One at a time: repmgrd's promote_command and the node's own primary check both run it, and two at once each
-# surveyed and repointed the peers (seen in a drain), doubling that work on a busy node. The second one does not
-# wait for the first (which may wait up to a minute for pg_promote): it leaves the promotion to it.
+# The node's check promotes through this: one promotion at a time (two at once each surveyed and repointed the
+# peers, seen in a drain when repmgrd promoted too), a second one leaves it to the first (which may wait up to a
+# minute for pg_promote); in a subshell, whose own sessions are closed at its end.
 promote() {
-  ( flock -n 9 || { log "a promotion is already running on this node"; exit 1; }; promote_now ) 9>"$RUN_DIR/promote.lock"
+  ( flock -n 9 || { log "a promotion is already running on this node"; exit 1; }
+    trap session_close_own EXIT
+    promote_now ) 9>"$RUN_DIR/promote.lock"
+}
+
+# repmgrd's promote_command. The node's own check (primary_check, every second beside repmgrd) promotes through
+# its kept sessions; a promotion started here opened every connection afresh, which on a busy node took longer
+# than the survey's 1 s: it found no majority, and held the lock the check's promotion then waited for (measured:
+# 6 s more without a primary). So this waits for the check's decision instead, and succeeds once this node is
+# the primary.
+promote_requested() {
+  local deadline=$(( $(date +%s) + 15 ))
+  # repmgrd notices a killed primary within a moment (its connection breaks): the check runs now, not at its
+  # next tick, up to a second later.
+  wake "$RUN_DIR/check.wake"
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if [ "$(local_sql 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; then
+      log "promoted (by the node's check)"
+      return 0
+    fi
+    sleep 1
+  done
+  log "not promoted within 15 s: the node's check found a primary, a better candidate, or no majority"
+  return 1
 }
 
 promote_now() {
-  [ "$(local_sql 'SELECT pg_is_in_recovery()')" = t ] || return 0
+  local recovery stand_in mine
+  # Through the node's sessions (sessions.sh), as its checks ask: a psql per question took most of the
+  # promotion's time on a busy node (measured: 5 s).
+  local_query "SELECT pg_is_in_recovery(), current_setting('cluster_name') = '$STAND_IN',
+      CASE WHEN $WAL_KNOWN THEN $WAL_END || ' ' || $RECOVERY_TIMELINE END" || { log "not promoting: this node does not answer"; return 1; }
+  IFS='|' read -r recovery stand_in mine <<< "$ANSWER"
+  [ "$recovery" = t ] || return 0
   # A waiting former primary (a stand-in) is never promoted: it is in recovery too, and its repmgrd container's
   # check loop ran on after its postgres container restarted (seen: a killed primary's stand-in promoted itself
   # beside the standby being promoted, two primaries on one timeline number, and its WAL could not be rewound).
-  if [ "$(local_sql 'SHOW cluster_name')" = "$STAND_IN" ]; then
+  if [ "$stand_in" = t ]; then
     log "not promoting: this node is a waiting former primary (a stand-in)"
     return 1
   fi
@@ -579,27 +678,32 @@ promote_now() {
   # lags a timeline switch: it is not compared in that case.)
   # 1 s per peer, in parallel: a frozen old primary accepts the connection and never answers (a peer the
   # primary check found silent a moment ago, SILENT_PEERS, is not asked again).
-  local mine peer id role lsn tl peers=0 seen=0 siblings="" survey silent
-  mine=$(local_sql "SELECT CASE WHEN $WAL_KNOWN THEN $WAL_END || ' ' || $RECOVERY_TIMELINE END")
+  local peer id role lsn tl peers=0 seen=0 siblings="" survey="" silent=0 candidate
   [ -n "$mine" ] || { log "not promoting: this node is still replaying its own WAL"; return 1; }
-  survey=$(for peer in $PEERS; do
-      [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
-      [[ " ${SILENT_PEERS:-} " == *" $peer "* ]] && { echo "$peer"; continue; }
-      echo "$peer $(timeout 1 psql -h "${peer%:*}" -p "${peer##*:}" -U repmgr -d repmgr -XAtqc \
-        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' WHEN $WAL_KNOWN THEN CASE WHEN current_setting('cluster_name') = '$STAND_IN'
-           THEN 'x ' ELSE 's ' END || $WAL_END || ' ' || $RECOVERY_TIMELINE ELSE '' END" 2>/dev/null)" &
-    done; wait)
-  silent=$(awk 'NF < 2 { n++ } END { print n + 0 }' <<< "$survey")
+  candidate="SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'p' WHEN $WAL_KNOWN THEN CASE WHEN current_setting('cluster_name') = '$STAND_IN'
+    THEN 'x ' ELSE 's ' END || $WAL_END || ' ' || $RECOVERY_TIMELINE ELSE '' END"
+  # shellcheck disable=SC2086 # SILENT_PEERS: a list
+  ask_peers "$candidate" $(( ${EPOCHREALTIME/[.,]/} + 1000000 )) ${SILENT_PEERS:-}
+  for peer in $PEERS; do
+    [ "$peer" = "$NODE_HOST:$PG_PORT" ] && continue
+    ANSWER=""
+    [ "${PEER_RC[$peer]:-}" != 0 ] || ANSWER=${PEER_ANSWER[$peer]}
+    case "$ANSWER" in *ERROR:*) ANSWER="" ;; esac
+    [ -n "$ANSWER" ] || silent=$(( silent + 1 ))
+    survey+="$peer $ANSWER"$'\n'
+  done
+  survey=${survey%$'\n'}
   while read -r peer role lsn tl; do
     peers=$((peers + 1))
     [ -n "$role" ] || continue
     seen=$((seen + 1))
     [ "$role" != s ] || siblings="$siblings $peer"
     id=$(node_id_of "$peer")
-    if [ "$role" = p ] || [ "$(local_sql "SELECT CASE WHEN '$role' = 'x' THEN ('$SYNCHRONOUS_STANDBY_NAMES' = '' OR $silent > 0)
+    if [ "$role" = p ] || { local_query "SELECT CASE WHEN '$role' = 'x' THEN ('$SYNCHRONOUS_STANDBY_NAMES' = '' OR $silent > 0)
           AND ($tl > ${mine#* } OR ($tl = ${mine#* } AND '$lsn'::pg_lsn > '${mine% *}'::pg_lsn)
             OR ('$SYNCHRONOUS_STANDBY_NAMES' = '' AND $tl = ${mine#* } AND '$lsn'::pg_lsn = '${mine% *}'::pg_lsn))
-        ELSE '$lsn'::pg_lsn > '${mine% *}'::pg_lsn OR ('$lsn'::pg_lsn = '${mine% *}'::pg_lsn AND $id < $NODE_ID) END")" = t ]; then
+        ELSE '$lsn'::pg_lsn > '${mine% *}'::pg_lsn OR ('$lsn'::pg_lsn = '${mine% *}'::pg_lsn AND $id < $NODE_ID) END" \
+        && [ "$ANSWER" = t ]; }; then
       log "not promoting: $peer is a primary or a better candidate ($role $lsn ${tl:-}; this node $mine; $silent silent)"
       return 1
     fi
@@ -614,10 +718,8 @@ promote_now() {
   # stalled and comes back must find no standby to confirm its commits (seen: a standby still attached to it
   # confirmed commits for a second after the promotion; they were acknowledged, then lost with its timeline).
   # From then on it can only confirm through this node, which keeps everything it received when promoted.
-  # In a subshell: a bare `wait` in the repmgrd container's shell would wait for repmgrd itself (seen: the
-  # node's whole watch loop stopped there).
-  ( for peer in $siblings; do repoint "$peer" & done; wait )
-  [ "$(local_sql 'SELECT pg_promote(true, 60)')" = t ] || { log "promotion failed"; return 1; }
+  for peer in $siblings; do repoint "$peer"; done
+  local_query 'SELECT pg_promote(true, 60)' 65 && [ "$ANSWER" = t ] || { log "promotion failed"; return 1; }
   log "promoted"
   record_primary
 }
@@ -637,16 +739,17 @@ follow_node() { # node id
 }
 
 repoint() { # host:port of a standby: stream from this node from now on (1 s at most: it answered a moment ago)
-  local conninfo
-  conninfo=$(timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
-    -c "SELECT setting FROM pg_settings WHERE name = 'primary_conninfo' AND pg_is_in_recovery()" 2>/dev/null) \
-    && [ -n "$conninfo" ] || return 0
-  conninfo=$(NEW_HOST="$NODE_HOST" NEW_PORT="$PG_PORT" perl -pe \
-    's/\bhost=\S+/host=$ENV{NEW_HOST}/; s/\bport=\S+/port=$ENV{NEW_PORT}/; s/\x27/\x27\x27/g' <<< "$conninfo")
-  if timeout 1 psql -h "${1%:*}" -p "${1##*:}" -U postgres -d postgres -XAtq \
-      -c "ALTER SYSTEM SET primary_conninfo = '$conninfo'" -c "SELECT pg_reload_conf()" >/dev/null 2>&1; then
-    log "the standby at $1 now streams from this node"
-  fi
+  # On the session the checks keep to it (repmgr is a superuser): new connections took a second each on a busy node.
+  local login="host=${1%:*} port=${1##*:} $PEER_LOGIN" word conninfo=""
+  session_query "$1" "$login" "SELECT setting FROM pg_settings WHERE name = 'primary_conninfo' AND pg_is_in_recovery()" \
+    $(( ${EPOCHREALTIME/[.,]/} + 1000000 )) && [ -n "$ANSWER" ] && [[ "$ANSWER" != *ERROR:* ]] || return 0
+  for word in $ANSWER; do
+    case "$word" in host=*) word="host=$NODE_HOST" ;; port=*) word="port=$PG_PORT" ;; esac
+    conninfo+="${conninfo:+ }$word"
+  done
+  session_query "$1" "$login" "ALTER SYSTEM SET primary_conninfo = '${conninfo//\'/\'\'}';
+SELECT pg_reload_conf()" $(( ${EPOCHREALTIME/[.,]/} + 1000000 )) || return 0
+  [[ "$ANSWER" == *ERROR:* ]] || log "the standby at $1 now streams from this node"
 }
 
 ready() {
@@ -661,7 +764,7 @@ ready() {
 case "${1:-}" in
   postgres) run_postgres ;;
   repmgrd) run_repmgrd ;;
-  promote) promote ;;
+  promote) promote_requested ;;
   follow) follow_node "${2:?node id}" ;;
   ready) ready ;;
   # Alive while repmgrd runs, and while it waits for postgres (a clone may take 30 minutes, a fenced node

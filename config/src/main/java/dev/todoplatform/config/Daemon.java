@@ -10,7 +10,7 @@ import java.util.List;
 public enum Daemon {
     NGINX("nginx", "nginx.conf", "routes.conf", "redirect.conf", "https.conf"),
     PGPOOL("pgpool", "pgpool.conf", "pool_hba.conf", "pgpool.sh"),
-    POSTGRES("postgres", "postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh"),
+    POSTGRES("postgres", "postgresql.conf", "pg_hba.conf", "repmgr.conf", "node.sh", "sessions.sh"),
     REDIS("redis", "redis.conf");
 
     private final String directory;

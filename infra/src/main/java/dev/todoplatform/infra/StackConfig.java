@@ -81,7 +81,9 @@ public record StackConfig(
             "todo", new Resources("250m", "320Mi"),
             "counter", new Resources("250m", "320Mi"),
             "proxy", new Resources("100m", "64Mi"),
-            "pgpool", new Resources("100m", "256Mi"),
+            // Its health checks decide whether a node is dropped: with 100m, four service JVMs starting beside it
+            // starved them, and both PgPools dropped a healthy primary (RELIABILITY.md).
+            "pgpool", new Resources("250m", "256Mi"),
             "postgres", new Resources("250m", "512Mi"),
             "redis", new Resources("100m", "128Mi"));
 

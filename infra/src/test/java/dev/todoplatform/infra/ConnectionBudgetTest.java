@@ -12,12 +12,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * PostgreSQL's connections suffice for everything a stack can open at once, read from the objects it renders:
  * every PgPool pod during a rollout (replicas + maxSurge) with all its children pooling (num_init_children x
- * max_pool), its checks, repmgr's and node.sh's connections, and the superuser reserve; and one PgPool
+ * max_pool), its checks, repmgr's and node.sh's connections (kept and one-off), and the superuser reserve; and one PgPool
  * has a child for every connection the todo pods (replicas + surge, each with its pool) may open to it.
  */
+@SuppressWarnings("unchecked")
 class ConnectionBudgetTest {
-    private static final int DEFAULT_DATABASE_POOL = 10; // the service's DATABASE_POOL_SIZE default (README)
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"dev", "prod", "prod-aws"})
     void pgpoolAndEveryClientFitUnderMaxConnections(String stack) {
@@ -30,16 +29,25 @@ class ConnectionBudgetTest {
         int reserved = setting(postgresConf, "superuser_reserved_connections");
         int nodes = Policy.number(g.named("StatefulSet", "postgres").spec().get("replicas"), 1);
         int pgpools = pods(g, "pgpool");
-        // Per node: each PgPool pod's health check, failover search, failback survey and liveness probe (one
-        // each); from every node, repmgrd's own and its upstream's, and node.sh's fence and WAL checks.
-        int perNode = pgpools * maxPool * children + pgpools * 4 + nodes * 3 + reserved;
+        // Per node: each PgPool pod's health check, failover search, failback session and liveness probe (one
+        // each); from every node, repmgrd's own and its upstream's, node.sh's kept session (sessions.sh) and its
+        // one-off checks (WAL, promotion survey).
+        int perNode = pgpools * maxPool * children + pgpools * 4 + nodes * 4 + reserved;
         assertTrue(perNode <= maxConnections, stack + ": a node may be asked for " + perNode
                 + " connections (" + pgpools + " PgPools x " + children + " children x " + maxPool + " + checks + repmgr + "
                 + reserved + " reserved), max_connections is " + maxConnections);
 
-        int clients = pods(g, "todo") * DEFAULT_DATABASE_POOL + 1; // + the migration Job
+        int clients = pods(g, "todo") * databasePool(g) + 1; // + the migration Job
         assertTrue(clients <= children, stack + ": " + clients + " client connections may all reach one PgPool, which has "
                 + children + " children");
+    }
+
+    /** The todo pods' DATABASE_POOL_SIZE (their env; the service's default when unset). */
+    private static int databasePool(Graph g) {
+        return Graph.containers(g.named("Deployment", "todo")).stream()
+                .flatMap(c -> ((List<Map<String, Object>>) c.getOrDefault("env", List.of())).stream())
+                .filter(e -> "DATABASE_POOL_SIZE".equals(e.get("name")))
+                .map(e -> Integer.parseInt((String) e.get("value"))).findFirst().orElse(10);
     }
 
     /** Pods of a Deployment during a rollout: replicas + maxSurge. */

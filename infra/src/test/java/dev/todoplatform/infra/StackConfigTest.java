@@ -29,7 +29,7 @@ class StackConfigTest {
         assertEquals(3, prod.postgresNodes());
         assertEquals(true, prod.synchronousReplication());
         assertEquals(new StackConfig.Resources("500m", "1Gi"), prod.resources("postgres"));
-        assertEquals(new StackConfig.Resources("100m", "256Mi"), prod.resources("pgpool"), "defaults fill the rest");
+        assertEquals(new StackConfig.Resources("250m", "256Mi"), prod.resources("pgpool"), "defaults fill the rest");
     }
 
     @Test

@@ -35,6 +35,8 @@ final class PodContainer {
     final PodSpec.Container spec;
     private final Object lock = new Object();
     private String id;
+    /** What the last failed exec probe printed (kubelet's "Liveness probe failed: ..." event). */
+    private volatile String lastProbeFailure = "";
     private int generation;
     private int restarts;
     private long backoffSeconds;
@@ -169,11 +171,29 @@ final class PodContainer {
                     && (policy.equals("Always") || (policy.equals("OnFailure") && code != 0));
             finished = !restart;
         }
-        pod.cluster.event(pod.name + "/" + spec.name() + " exited with " + code + (restart ? ", restarting" : ""));
+        pod.cluster.event(pod.name + "/" + spec.name() + " exited with " + code + (restart ? ", restarting" : "")
+                + lastWords(code));
         if (restart) {
             scheduleRestart(gen);
         }
         pod.containerFinished();
+    }
+
+    /**
+     * What a container that failed by itself said last (`kubectl logs --previous`): the container is removed at
+     * its restart, and a start-up failure is otherwise lost. Not for kills (137) and clean exits.
+     */
+    private String lastWords(int code) {
+        String container;
+        synchronized (lock) {
+            container = id;
+        }
+        if (code == 0 || code == 137 || container == null) {
+            return "";
+        }
+        Docker.Result logs = Docker.call(Duration.ofSeconds(10), "logs", "--tail", "8", container);
+        String said = (logs.out() + logs.err()).strip();
+        return said.isEmpty() ? "" : "; last output:\n  " + said.replace("\n", "\n  ");
     }
 
     private void scheduleRestart(int gen) {
@@ -410,7 +430,8 @@ final class PodContainer {
         }
         if (kill) {
             pod.cluster.event(pod.name + "/" + spec.name() + " failed its " + kind + " probe " + counts[1]
-                    + " times: killing it (restarted by policy)");
+                    + " times: killing it (restarted by policy)"
+                    + (probe.exec() != null ? "; last failure: " + lastProbeFailure : ""));
             String current = currentId();
             if (current != null) {
                 Docker.call(Duration.ofSeconds(pod.spec.terminationGraceSeconds() + 60L), "stop", "-t",
@@ -424,7 +445,11 @@ final class PodContainer {
     private boolean probe(PodSpec.Probe probe) {
         Duration timeout = Duration.ofSeconds(probe.timeoutSeconds());
         if (probe.exec() != null) {
-            return exec(timeout, probe.exec().toArray(String[]::new)).ok();
+            Docker.Result r = exec(timeout, probe.exec().toArray(String[]::new));
+            if (!r.ok()) {
+                lastProbeFailure = (r.out() + " " + r.err()).strip();
+            }
+            return r.ok();
         }
         Integer port = spec.port(probe.port());
         if (port == null) {

@@ -54,7 +54,9 @@ public final class Http {
     }
 
     public Reply sendWith(String method, String path, Map<String, String> headers, byte[] body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15))
+        // As long as nginx waits (30 s): longer than the service's retry budget (Main.RETRY_BUDGET_MS), after which
+        // a request whose database is down gets its 503.
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * does not) has a window in which the old primary acknowledges writes the promoted standby never receives.
  * Measured here and documented (README, "HA guarantees"); the cluster still ends with one primary.
  */
-@Order(2)
+@Order(1)
 class DevFaultTest {
     private static PodStack stack;
 

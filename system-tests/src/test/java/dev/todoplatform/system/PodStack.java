@@ -54,7 +54,15 @@ final class PodStack {
         Cluster cluster = Cluster.load(stack, Render.run(config).objects(),
                 new Cluster.Options(Path.of("/var/tmp/todo-platform/test-stacks"), Path.of(".."), 0, false));
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
-        cluster.apply();
+        try {
+            cluster.apply();
+        } catch (RuntimeException e) {
+            // Stopped now, not left running: its controllers would go on restarting containers under the same
+            // names as the next test's stack, and load the machine for every test after it (seen in CI: one slow
+            // start failed the three tests after it).
+            cluster.close();
+            throw e;
+        }
         System.out.printf("pods: %s %d/%d ready in %.1f s%n", stack, cluster.readyPods(), cluster.servingPods(),
                 (System.nanoTime() - start) / 1e9);
         return new PodStack(stack, cluster);

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every stack this repository deploys to a cluster comes up as pods from its real stack file (prod at its full
  * replica counts), every pod becomes Ready, and the todo list and the counter work through the LoadBalancer.
  */
-@Order(1)
+@Order(2)
 class StacksTest {
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})

@@ -42,7 +42,8 @@ public final class PgPool extends ComponentResource {
     /** A PgPool that has no primary while a node is one (pgpool.sh alive) is restarted after 30 s. */
     static final Probe LIVENESS = Probe.exec(5, 6, CONFIG_DIR + "/pgpool.sh", "alive");
     static final Probe READINESS = Probe.exec(5, 2, CONFIG_DIR + "/pgpool.sh", "ready");
-    static final Probe FAILBACK = Probe.exec(10, 3, CONFIG_DIR + "/pgpool.sh", "failback-alive");
+    /** The failback loop ran within a minute; 6 tries, as an exec probe times out on a starved node (seen). */
+    static final Probe FAILBACK = Probe.exec(10, 6, CONFIG_DIR + "/pgpool.sh", "failback-alive");
 
     public final Deployment deployment;
     public final Service service;
@@ -66,12 +67,14 @@ public final class PgPool extends ComponentResource {
                 .readinessProbe(READINESS.args())
                 .build();
         // Keeps pgpool's view of the nodes true over PCP (pgpool.sh failback): what pgpool 4.3 cannot do alone.
+        // 100m, not a token request: starved while service JVMs started beside it, it took 18 s to give back a
+        // primary that pgpool's starved health check had dropped (measured on the pod runtime).
         ContainerArgs failback = ContainerArgs.builder()
                 .name("failback")
                 .image(args.image())
                 .command(CONFIG_DIR + "/pgpool.sh", "failback")
                 .env(env())
-                .resources(Kube.sidecar("20m", "16Mi", "64Mi"))
+                .resources(Kube.sidecar("100m", "16Mi", "64Mi"))
                 .securityContext(Kube.containerSecurity())
                 .volumeMounts(mounts())
                 .livenessProbe(FAILBACK.args())
@@ -115,6 +118,8 @@ public final class PgPool extends ComponentResource {
                         "BACKENDS", Topology.pgpoolBackends(nodes),
                         "CHECK_USER", PostgresHa.CHECK_USER)),
                 "pool_hba.conf", Daemon.PGPOOL.load("pool_hba.conf").render(Map.of("CLIENT_NETWORK", "0.0.0.0/0")),
-                "pgpool.sh", Daemon.PGPOOL.load("pgpool.sh").text());
+                "pgpool.sh", Daemon.PGPOOL.load("pgpool.sh").text(),
+                // The failback loop asks the nodes through kept sessions, as node.sh does.
+                "sessions.sh", Daemon.POSTGRES.load("sessions.sh").text());
     }
 }

@@ -17,9 +17,13 @@ public record Probe(String path, int port, List<String> command, int periodSecon
         return new Probe(path, port, null, periodSeconds, failureThreshold, 2);
     }
 
-    /** A command in the container; a try may take 5 s. */
+    /**
+     * A command in the container; a try may take 10 s. Starting a process in a container (runc) is what a busy
+     * node delays most: with 5 s, exec probes timed out in a row on a starved 2-core node and kubelet killed
+     * healthy PgPool containers again and again while a stack started (seen).
+     */
     public static Probe exec(int periodSeconds, int failureThreshold, String... command) {
-        return new Probe(null, 0, List.of(command), periodSeconds, failureThreshold, 5);
+        return new Probe(null, 0, List.of(command), periodSeconds, failureThreshold, 10);
     }
 
     public ProbeArgs args() {
