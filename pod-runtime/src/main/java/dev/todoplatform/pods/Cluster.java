@@ -60,6 +60,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> configMaps = new LinkedHashMap<>();
     private final Map<String, ServiceProxy> services = new LinkedHashMap<>();
+    private final ClusterDns dns;
     /** Headless Services: name -> selector (their names resolve to the selected pods). */
     private final Map<String, Map<String, String>> headless = new LinkedHashMap<>();
     private final List<Workload> workloads = new ArrayList<>();
@@ -83,6 +84,7 @@ public final class Cluster implements AutoCloseable {
         this.options = options;
         this.stateDir = options.stateRoot().resolve(stack);
         this.proxyImage = imageOf(options.repo().resolve("images/service-proxy/Dockerfile"));
+        this.dns = new ClusterDns(this);
         String ns = null;
         List<String> errors = new ArrayList<>();
         for (Map<String, Object> object : objects) {
@@ -235,6 +237,7 @@ public final class Cluster implements AutoCloseable {
         }
         down(stack, false); // what a previous run left: containers, emptyDirs (claims stay)
         Docker.run("network", "create", "--label", STACK_LABEL + "=" + stack, network());
+        dns.start();
         services.values().forEach(s -> s.start(s.loadBalancer ? options.loadBalancerPort() : 0));
         ticker = Threads.TICKS.scheduleWithFixedDelay(this::tick, 500, 500, TimeUnit.MILLISECONDS);
         for (Workload w : workloads) {
@@ -308,8 +311,9 @@ public final class Cluster implements AutoCloseable {
     }
 
     void podGone(Pod pod) {
+        dns.withdraw(pod.dnsRecords());
+        forgetPodDir(pod.name); // before a pod of the same name can be made (it is one once this one is gone)
         pods.remove(pod);
-        forgetPodDir(pod.name);
         podChanged(pod);
         event("pod " + pod.name + " deleted");
     }
@@ -389,21 +393,24 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** The four DNS names of a Service in this namespace. */
-    List<String> serviceNames(String service) {
-        String ns = service + "." + namespace;
-        return List.of(service, ns, ns + ".svc", ns + ".svc.cluster.local");
+    ClusterDns dns() {
+        return dns;
+    }
+
+    /** The DNS name of a Service in this namespace (pods reach the shorter forms through their search domains). */
+    String serviceName(String service) {
+        return service + "." + namespace + ".svc.cluster.local";
     }
 
     /** A pod's DNS names: its own under its governing headless Service, and every headless Service selecting it. */
     List<String> podNames(String pod, String subdomain, PodSpec spec) {
         List<String> names = new ArrayList<>();
         if (subdomain != null && headless.containsKey(subdomain)) {
-            serviceNames(subdomain).forEach(n -> names.add(pod + "." + n));
+            names.add(pod + "." + serviceName(subdomain));
         }
         headless.forEach((service, selector) -> {
             if (spec.matches(selector)) {
-                names.addAll(serviceNames(service));
+                names.add(serviceName(service));
             }
         });
         return names;

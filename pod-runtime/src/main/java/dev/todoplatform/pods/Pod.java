@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One pod on the container engine, with the semantics a kubelet gives it:
  * <ul>
- * <li>a sandbox container holds the pod's network namespace (its address, host name and DNS names); every
+ * <li>a sandbox container holds the pod's network namespace (its address and host name); every
  * container joins it, each with its own PID namespace and root filesystem;</li>
  * <li>emptyDir volumes live as long as the pod (they survive container restarts), claims outlive it, ConfigMap
  * and Secret volumes are read-only files with their modes; fsGroup owns the writable volumes as kubelet sets
@@ -32,7 +32,7 @@ final class Pod {
     final String name;
     final PodSpec spec;
     final String owner;
-    /** DNS names this pod's address answers to (its own, and headless Services that select it). */
+    /** DNS names of this pod's address in the cluster DNS (its own, and headless Services that select it). */
     final List<String> aliases;
     /** claim name -> the engine volume that holds it (it outlives the pod). */
     final Map<String, String> claims;
@@ -97,21 +97,37 @@ final class Pod {
                 "--label", Cluster.POD_LABEL + "=" + name,
                 "--read-only", "--user", "65535:65535", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
                 "--memory", "32m"));
-        for (String domain : cluster.searchDomains()) {
-            run.addAll(List.of("--dns-search", domain));
-        }
-        for (String alias : aliases) {
-            run.addAll(List.of("--network-alias", alias));
-        }
         run.addAll(List.of(cluster.baseImage(), "sleep", "infinity"));
         Docker.run(run);
         ip = Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", sandbox());
+        cluster.dns().publish(dnsRecords(), ip, aliases);
+        writeResolvConf();
         prepareVolumes();
         for (PodSpec.Container c : spec.containers()) {
             containers.put(c.name(), new PodContainer(this, c));
         }
         phase = Phase.RUNNING;
         containers.values().forEach(PodContainer::start);
+    }
+
+    /** The pod's record set in the cluster DNS: from its address until it is gone. */
+    String dnsRecords() {
+        return "pod-" + name + "-" + uid;
+    }
+
+    /** kubelet's resolv.conf for the pod (dnsPolicy ClusterFirst), mounted into every container. */
+    Path resolvConf() {
+        return cluster.podDir(name).resolve("resolv.conf");
+    }
+
+    private void writeResolvConf() {
+        try {
+            Files.createDirectories(resolvConf().getParent());
+            Files.writeString(resolvConf(), cluster.dns().resolvConf());
+            Files.setPosixFilePermissions(resolvConf(), Modes.of(0644));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String hostname() {

@@ -532,6 +532,7 @@ final class PodContainer {
             String mode = files ? "ro" : m.readOnly() ? "ro,nocopy" : "nocopy";
             run.addAll(List.of("-v", source + ":" + m.path() + ":" + mode));
         }
+        run.addAll(List.of("-v", pod.resolvConf() + ":/etc/resolv.conf:ro"));
         run.addAll(List.of("--env-file", envFile(env).toString()));
         List<String> command = spec.command().stream().map(s -> expand(s, env)).toList();
         List<String> args = spec.args().stream().map(s -> expand(s, env)).toList();

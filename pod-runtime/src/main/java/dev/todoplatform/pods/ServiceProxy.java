@@ -78,9 +78,6 @@ final class ServiceProxy {
                 "--label", Cluster.STACK_LABEL + "=" + cluster.stack(), "--read-only", "--cap-drop", "ALL",
                 "--security-opt", "no-new-privileges",
                 "-v", dir + ":/run/haproxy"));
-        for (String alias : cluster.serviceNames(name)) {
-            run.addAll(List.of("--network-alias", alias));
-        }
         if (loadBalancer) {
             // The first port on the chosen host port (if any), the others wherever the engine puts them.
             for (Port p : ports) {
@@ -90,6 +87,9 @@ final class ServiceProxy {
         }
         run.addAll(List.of(cluster.proxyImage(), "haproxy", "-db", "-f", "/run/haproxy/haproxy.cfg"));
         Docker.run(run);
+        cluster.dns().publish("svc-" + name,
+                Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container()),
+                List.of(cluster.serviceName(name)));
         if (loadBalancer) {
             for (Port p : ports) {
                 String mapping = Docker.run("port", container(), p.port() + "/tcp");
