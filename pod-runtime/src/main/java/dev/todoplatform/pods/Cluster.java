@@ -553,6 +553,11 @@ public final class Cluster implements AutoCloseable {
         return pod(pod).container(container).exec(timeout, command);
     }
 
+    /** `kubectl logs POD -c CONTAINER`. */
+    public String logs(String pod, String container) {
+        return pod(pod).container(container).logs();
+    }
+
     /** SIGKILL to a container (a crash); the runtime restarts it as kubelet would. */
     public void kill(String pod, String container) {
         pod(pod).container(container).kill();

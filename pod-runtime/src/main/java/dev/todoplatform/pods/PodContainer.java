@@ -213,6 +213,16 @@ final class PodContainer {
         }), delay, TimeUnit.SECONDS);
     }
 
+    /** The current run's log, stdout and stderr (`kubectl logs`); empty when none runs. */
+    String logs() {
+        String current = currentId();
+        if (current == null) {
+            return "";
+        }
+        Docker.Result r = Docker.call(Docker.DEFAULT_TIMEOUT, "logs", current);
+        return r.out() + r.err();
+    }
+
     /** SIGKILL now (a crash, an OOM kill); the restart policy brings it back. */
     void kill() {
         String current = currentId();

@@ -64,6 +64,9 @@ final class Fault {
         System.out.printf("fault %s: unavailable %.2f s, acknowledged %d, lost %d, client errors %d, primaries after %d%n",
                 f.name(), f.unavailable(), f.acknowledged(), f.lost(), f.clientErrors(), f.primaries());
         f.errors().forEach(e -> System.out.println("  client error: " + e));
+        if (f.clientErrors() > 0) { // what the service logged about them (its pods' logs go with the stack)
+            stack.serviceErrors().forEach(e -> System.out.println("  service: " + e));
+        }
         return f;
     }
 

@@ -69,6 +69,14 @@ final class PodStack {
     }
 
     /** Stops a stack now (its volumes too). */
+    /** The todo service's logged errors (a 500's cause), at most five per pod. */
+    List<String> serviceErrors() {
+        return cluster.podsOf("Deployment", "todo").stream()
+                .flatMap(pod -> cluster.logs(pod, "todo").lines().filter(l -> l.contains("\"level\":\"ERROR\""))
+                        .limit(5).map(l -> pod + " " + (l.length() > 2000 ? l.substring(0, 2000) : l)))
+                .toList();
+    }
+
     static void stop(String stack) {
         PodStack s = RUNNING.remove(stack);
         if (s != null) {

@@ -20,6 +20,7 @@ public final class Retry {
     private static final Set<String> TRANSIENT_STATES = Set.of(
             "57P01", "57P02", "57P03", // admin/crash shutdown, cannot connect now
             "25006", // read-only transaction: the node we reached is (now) a standby
+            "55000", // "recovery is in progress" (pg_current_wal_lsn): the same, for the read fence's lookup
             "40001", "40P01", // serialization failure, deadlock
             "53300"); // too many connections
 

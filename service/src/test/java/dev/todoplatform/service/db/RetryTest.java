@@ -18,6 +18,7 @@ class RetryTest {
         "sqlstate,08001,true,true",     // could not connect
         "fatal,XX000,true,true",        // PgPool: unable to read data from DB node
         "sqlstate,25006,true,false",    // read-only transaction: a write reached a new standby
+        "sqlstate,55000,true,false",    // recovery is in progress: the WAL lookup reached a new standby
         "sqlstate,57P01,true,false",    // admin shutdown
         "sqlstate,40001,true,false",    // serialization failure
         "sqlstate,23505,false,false",   // unique violation: a bug, not a failover
