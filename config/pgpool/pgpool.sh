@@ -17,8 +17,10 @@ export PCPPASSFILE="$RUN_DIR/.pcppass" PGPASSWORD="$CHECK_PASSWORD" PGCONNECT_TI
 log() { echo "pgpool.sh: $*" >&2; }
 
 # pgpool's view of the nodes, one line each in node order: "ID HOST PORT STATUS ROLE" (STATUS 1 waiting,
-# 2 up, 3 down). Over PCP on the pod's socket: answered from shared memory, even while pgpool is busy.
-pool_nodes() { # into POOL_NODES
+# 2 up, 3 down). Over PCP on the pod's socket. Not free: pgpool 4.3 answers it after pinging every backend
+# itself (PQping, for its pg_status column), each with pgpool's connect_timeout, so a frozen or cut-off node
+# holds it 2 s, and each call forks a backend on every node.
+pool_nodes() { # into POOL_NODES, and when into POOL_NODES_AT (microseconds)
   local out i=0 f
   out=$(timeout 5 pcp_node_info -h "$RUN_DIR" -p "$PCP_PORT" -U "$CHECK_USER" -w) || return 1
   POOL_NODES=""
@@ -27,7 +29,7 @@ pool_nodes() { # into POOL_NODES
     [ "${#f[@]}" -lt 7 ] || POOL_NODES+="$i ${f[0]} ${f[1]} ${f[2]} ${f[6]}"$'\n'
     i=$(( i + 1 ))
   done <<< "$out"
-  POOL_NODES=${POOL_NODES%$'\n'}
+  POOL_NODES=${POOL_NODES%$'\n'} POOL_NODES_AT=${EPOCHREALTIME/[.,]/}
 }
 
 # What a node says of itself, asked directly: "p TIMELINE" for a primary, "s SENDER_HOST" for a streaming
@@ -51,12 +53,14 @@ survey() {
 }
 
 # The same into SURVEY, through sessions kept from one second to the next (sessions.sh): the failback loop's.
-survey_kept() {
+survey_kept() { # microseconds to wait for the answers, oldest view of pgpool's to reuse (microseconds)
   local id host port status role deadline
-  pool_nodes || return 1
-  # 1 s: a node that answers later counts as silent this second. Nothing here acts on silence alone: a
-  # primary is let go of only once another node answers as the primary on a later timeline.
-  deadline=$(( ${EPOCHREALTIME/[.,]/} + 1000000 ))
+  if [ -z "${POOL_NODES:-}" ] || [ $(( ${EPOCHREALTIME/[.,]/} - POOL_NODES_AT )) -gt "$2" ]; then
+    pool_nodes || return 1
+  fi
+  # A node that answers later counts as silent this pass. Nothing here acts on silence alone: a primary is
+  # let go of only once another node answers as the primary on a later timeline.
+  deadline=$(( ${EPOCHREALTIME/[.,]/} + $1 ))
   while read -r id host port status role; do
     session_ask "$host:$port" "host=$host port=$port user=$CHECK_USER dbname=postgres application_name=pgpool.sh" "$NODE_STATE"
   done <<< "$POOL_NODES"
@@ -84,7 +88,8 @@ primaries() { # survey
   done <<< "$1"
 }
 
-pcp() { # command node-id
+pcp() { # command node-id; pgpool's view is asked afresh after it
+  POOL_NODES_AT=0
   timeout 10 "pcp_$1" -h "$RUN_DIR" -p "$PCP_PORT" -U "$CHECK_USER" -w -n "$2" >/dev/null && log "$1 node $2"
 }
 
@@ -103,15 +108,20 @@ failback() {
   mkdir -p "$RUN_DIR" # the pgpool container may not have made it yet (this container then exited at its start)
   ( umask 077; printf '*:*:%s:%s\n' "$CHECK_USER" "$CHECK_PASSWORD" > "$PCPPASSFILE" )
   trap 'exit 0' INT TERM
-  local n h status role state rest id host writes writes_state="p"
-  # Every second, without starting a process unless there is something to do (sessions.sh); every quarter
-  # second while the node pgpool writes to does not answer as a primary (frozen, cut off, demoted), so that a
-  # promotion elsewhere is acted on sooner.
+  local n h status role state rest id host writes writes_state="p" wait_us reuse_us
+  # Every second, with pgpool's view asked afresh (one pcp_node_info), each node given 1 s to answer. While the
+  # node pgpool writes to does not answer as a primary (frozen, cut off, demoted), every 0.1 s, each node
+  # given 0.3 s, and pgpool's view reused for up to 10 s: what is looked for then is another node answering as
+  # the primary, which a healthy node does at once. Waiting on the silent node each pass (1 s for its answer,
+  # 2 s in pcp_node_info's ping of it) kept writes out 0.5-1.3 s longer after a promotion (measured: freeze,
+  # partition). A view that went stale meanwhile (pgpool's own health check detached the node) costs one
+  # change that fails; after any change pgpool's view is asked afresh.
   while true; do
-    if [ "$writes_state" = p ]; then pause 1000000; else pause 250000; fi
+    if [ "$writes_state" = p ]; then pause 1000000; wait_us=1000000 reuse_us=0
+    else pause 100000; wait_us=300000 reuse_us=10000000; fi
     : > "$RUN_DIR/failback.beat"
     writes_state="p"
-    survey_kept 2>/dev/null || continue
+    survey_kept "$wait_us" "$reuse_us" 2>/dev/null || continue
     # For the liveness probe (alive): this second's survey, stamped, instead of a survey of its own.
     printf '%s\n%s\n' "$EPOCHSECONDS" "$SURVEY" > "$RUN_DIR/survey"
     primaries "$SURVEY"
