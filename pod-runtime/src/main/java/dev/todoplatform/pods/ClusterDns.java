@@ -56,7 +56,7 @@ final class ClusterDns {
                 // Names from the records only; nothing is forwarded (there is no other network here).
                 "--no-hosts", "--no-resolv", "--local=/#/", "--hostsdir=/run/dns",
                 "--local-ttl=5"); // CoreDNS's kubernetes plugin answers with a TTL of 5 s
-        ip = Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container());
+        ip = Docker.address(container());
         try {
             Poll.untilNoError(Duration.ofSeconds(30), "the cluster DNS to start",
                     () -> Docker.call(Docker.DEFAULT_TIMEOUT, "logs", container()).err().contains("started, version"));

@@ -38,6 +38,11 @@ public final class Docker {
         return r.out().strip();
     }
 
+    /** A running container's address on its network. */
+    static String address(String container) {
+        return run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
+    }
+
     static Result call(Duration timeout, String... args) {
         return call(timeout, List.of(args));
     }

@@ -99,7 +99,7 @@ final class Pod {
                 "--memory", "32m"));
         run.addAll(List.of(cluster.baseImage(), "sleep", "infinity"));
         Docker.run(run);
-        ip = Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", sandbox());
+        ip = Docker.address(sandbox());
         cluster.dns().publish(dnsRecords(), ip, aliases);
         writeResolvConf();
         prepareVolumes();

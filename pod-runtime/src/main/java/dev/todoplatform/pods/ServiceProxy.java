@@ -87,9 +87,7 @@ final class ServiceProxy {
         }
         run.addAll(List.of(cluster.proxyImage(), "haproxy", "-db", "-f", "/run/haproxy/haproxy.cfg"));
         Docker.run(run);
-        cluster.dns().publish("svc-" + name,
-                Docker.run("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container()),
-                List.of(cluster.serviceName(name)));
+        cluster.dns().publish("svc-" + name, Docker.address(container()), List.of(cluster.serviceName(name)));
         if (loadBalancer) {
             for (Port p : ports) {
                 String mapping = Docker.run("port", container(), p.port() + "/tcp");

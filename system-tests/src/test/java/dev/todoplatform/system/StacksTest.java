@@ -1,8 +1,12 @@
 package dev.todoplatform.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.todoplatform.pods.Docker;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,10 +39,40 @@ class StacksTest {
             long b = Long.parseLong(second.body().replaceAll("\\D", ""));
             assertEquals(a + 1, b);
             assertEquals(1, stack.primaries().size(), "one primary");
+            if (name.equals("dev")) {
+                namesResolveAsInACluster(stack);
+            }
         } finally {
             if (name.equals("dev")) {
                 PodStack.stop("dev"); // prod stays up for the fault tests
             }
+        }
+    }
+
+    /**
+     * The runtime's cluster DNS answers as CoreDNS does: short names through the pod's search domains, a pod's
+     * name under its headless Service, a missing name at once (NXDOMAIN), and nothing to a pod cut off from the
+     * network (a cut-off node cannot reach CoreDNS either).
+     */
+    private static void namesResolveAsInACluster(PodStack stack) {
+        String pod = stack.cluster.podsOf("Deployment", "pgpool").get(0);
+        Duration timeout = Duration.ofSeconds(30);
+        Docker.Result service = stack.cluster.exec(pod, "pgpool", timeout, "getent", "hosts", "pgpool");
+        assertEquals(0, service.exit(), service.err());
+        assertTrue(service.out().matches("(?s)\\d+\\.\\d+\\.\\d+\\.\\d+\\s+pgpool\\..*"), service.out());
+        Docker.Result node = stack.cluster.exec(pod, "pgpool", timeout, "getent", "hosts", "postgres-0.postgres-headless");
+        assertTrue(node.out().startsWith(stack.cluster.podIp("postgres-0") + " "), node.out());
+        long began = System.nanoTime();
+        Docker.Result missing = stack.cluster.exec(pod, "pgpool", timeout, "getent", "hosts", "no-such-service");
+        double took = (System.nanoTime() - began) / 1e9;
+        assertEquals(2, missing.exit(), "getent: not found");
+        assertTrue(took < 3, "a missing name fails at once, not after a resolver timeout: " + took + " s");
+        stack.cluster.partition(pod, List.of());
+        try {
+            Docker.Result cut = stack.cluster.exec(pod, "pgpool", timeout, "getent", "hosts", "pgpool");
+            assertNotEquals(0, cut.exit(), "a cut-off pod resolved " + cut.out());
+        } finally {
+            stack.cluster.heal(pod);
         }
     }
 }
