@@ -36,7 +36,7 @@ final class ClusterDns {
         return cluster.prefix() + "-dns";
     }
 
-    /** Starts the server on the cluster network; returns once it answers. */
+    /** Starts the server on the cluster network; returns once it has started. */
     void start() {
         try {
             Files.createDirectories(dir);
