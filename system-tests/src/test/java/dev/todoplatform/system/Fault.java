@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 final class Fault {
     /** What one run measured. */
     record Figures(String name, double unavailable, long acknowledged, long lost, int clientErrors, int primaries,
-            List<String> errors, double onePrimaryAfterEnd, double lossWindow) {
+            List<String> errors, double onePrimaryAfterEnd, double lossWindow, double wholeAfterEnd) {
     }
 
     /** How the fault starts and ends; {@code end} may be a no-op (a crash ends by itself). */
@@ -38,8 +38,7 @@ final class Fault {
             Poll.until(Duration.ofSeconds(30), "writes flowing", () -> writers.acknowledged() >= 100);
             fault = System.nanoTime();
             start.run();
-            // The fault's length is part of the fault (a 30 s freeze), not a wait for something to happen.
-            LockSupport.parkNanos(length.toNanos());
+            hold(length);
             end.run();
             ended = System.nanoTime();
             Poll.until(Duration.ofSeconds(60), "writes acknowledged after the fault",
@@ -52,6 +51,8 @@ final class Fault {
         double onePrimary = Math.max(0, (System.nanoTime() - ended) / 1e9);
         String primary = stack.primary();
         awaitWhole(stack, primary);
+        // Every node ready, caught up and attached again (the old primary rejoined as a standby by itself).
+        double whole = (System.nanoTime() - ended) / 1e9;
         Set<Long> stored = stack.ids(primary);
         List<Writers.Ack> lostAcks = writers.acks.stream().filter(a -> !stored.contains(a.id())).toList();
         long lost = lostAcks.size();
@@ -60,9 +61,10 @@ final class Fault {
         int primaries = stack.primaries().size();
         Figures f = new Figures(name, writers.unavailableSeconds(fault), writers.acknowledged(), lost,
                 writers.failures.size(), primaries, writers.failures.stream().distinct().limit(3).toList(), onePrimary,
-                lossWindow);
+                lossWindow, whole);
         System.out.printf("fault %s: unavailable %.2f s, acknowledged %d, lost %d, client errors %d, primaries after %d%n",
                 f.name(), f.unavailable(), f.acknowledged(), f.lost(), f.clientErrors(), f.primaries());
+        System.out.printf("  whole again %.1f s after the fault ended%n", whole);
         f.errors().forEach(e -> System.out.println("  client error: " + e));
         if (f.clientErrors() > 0) { // what the service logged about them (its pods' logs go with the stack)
             stack.serviceErrors().forEach(e -> System.out.println("  service: " + e));
@@ -82,6 +84,17 @@ final class Fault {
         assertEquals(List.of(primary), stack.primaries(), "one primary");
         Poll.until(Duration.ofSeconds(30), "every PgPool routes writes to " + primary,
                 () -> stack.pgpoolPrimaries().stream().allMatch(primary::equals));
+    }
+
+    /**
+     * Holds a fault for its length: part of the fault (a 30 s freeze), not a wait for something to happen. A loop,
+     * as parkNanos may return early (seen: a 5 s freeze that lasted no time, a pending unpark).
+     */
+    private static void hold(Duration length) {
+        long until = System.nanoTime() + length.toNanos();
+        for (long left = length.toNanos(); left > 0; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
     }
 
     static double seconds(long fromNanos) {

@@ -47,6 +47,7 @@ class HaFaultTest {
         assertEquals(1, f.primaries(), "primaries after");
         assertTrue(f.unavailable() < 10.0, "writes back within 10 s of the fault: " + f.unavailable());
         assertTrue(f.onePrimaryAfterEnd() < 10.0, "one primary within 10 s of the end: " + f.onePrimaryAfterEnd());
+        assertTrue(f.wholeAfterEnd() < 60.0, "the old primary rejoined within 60 s of the end: " + f.wholeAfterEnd());
     }
 
     @Test
