@@ -76,13 +76,11 @@ public final class Cluster implements AutoCloseable {
     });
     /** Per workload, in the order applied: from its creation to done (Pulumi's await). */
     private final Map<String, Duration> readyTimes = new LinkedHashMap<>();
-    private final String network;
     private ScheduledFuture<?> ticker;
     private volatile boolean closed;
 
     private Cluster(String stack, Options options, List<Map<String, Object>> objects) {
         this.stack = stack;
-        this.network = "tp-" + stack + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
         this.options = options;
         this.stateDir = options.stateRoot().resolve(stack);
         this.proxyImage = imageOf(options.repo().resolve("images/service-proxy/Dockerfile"));
@@ -348,13 +346,8 @@ public final class Cluster implements AutoCloseable {
         return namespace;
     }
 
-    /**
-     * The stack's network, named anew for each apply: the engine can keep a stale endpoint on a removed network
-     * ("has active endpoints" with no container left, seen after a stack's pods were deleted while the runtime
-     * restarted some), and a network of the old name would then block the next apply.
-     */
     String network() {
-        return network;
+        return "tp-" + stack;
     }
 
     String prefix() {
@@ -666,9 +659,7 @@ public final class Cluster implements AutoCloseable {
                 rm.addAll(ids.lines().toList());
                 Docker.call(Docker.DEFAULT_TIMEOUT, rm);
             }
-            for (String n : Docker.run("network", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack).lines().toList()) {
-                Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", n); // a stale endpoint may keep one (network())
-            }
+            Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", "tp-" + stack);
             boolean left = false;
             String volumes = Docker.run("volume", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack);
             for (String v : volumes.lines().toList()) {
