@@ -347,10 +347,15 @@ public final class Cluster implements AutoCloseable {
     }
 
     String network() {
-        return "tp-" + stack;
+        return prefix(stack);
     }
 
+    /** What the engine's names of a stack's containers, volumes and network begin with. */
     String prefix() {
+        return prefix(stack);
+    }
+
+    private static String prefix(String stack) {
         return "tp-" + stack;
     }
 
@@ -420,11 +425,24 @@ public final class Cluster implements AutoCloseable {
         return imageUsers.computeIfAbsent(image, i -> Docker.run("image", "inspect", "-f", "{{.Config.User}}", i));
     }
 
+    /**
+     * Provisions a claim's volume unless it exists. One that exists without this stack's label was not provisioned
+     * here: the engine makes a volume it is asked to mount, so a container started while its pod or stack was
+     * going away re-created a removed volume, empty or with what that container then wrote. A disk a cluster
+     * deleted never comes back: it is removed and provisioned afresh.
+     */
     void ensureClaimVolume(String volume) {
-        if (!Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "inspect", volume).ok()) {
-            Docker.run("volume", "create", "--label", STACK_LABEL + "=" + stack, "--label", CLAIM_LABEL + "=true", volume);
-            event("volume " + volume + " provisioned");
+        Docker.Result labels = Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "inspect", "-f",
+                "{{index .Labels \"" + STACK_LABEL + "\"}}", volume);
+        if (labels.ok() && labels.out().strip().equals(stack)) {
+            return;
         }
+        if (labels.ok()) {
+            Docker.run("volume", "rm", "-f", volume);
+            event("volume " + volume + " was made by the engine, not provisioned: removed");
+        }
+        Docker.run("volume", "create", "--label", STACK_LABEL + "=" + stack, "--label", CLAIM_LABEL + "=true", volume);
+        event("volume " + volume + " provisioned");
     }
 
     void removeVolume(String volume) {
@@ -659,17 +677,44 @@ public final class Cluster implements AutoCloseable {
                 rm.addAll(ids.lines().toList());
                 Docker.call(Docker.DEFAULT_TIMEOUT, rm);
             }
-            Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", "tp-" + stack);
+            boolean networkLeft = !removeNetwork(prefix(stack));
             boolean left = false;
-            String volumes = Docker.run("volume", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack);
-            for (String v : volumes.lines().toList()) {
-                boolean claim = Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + CLAIM_LABEL + "\"}}", v).equals("true");
-                if (wipe || !claim) {
+            // By name too: a volume the engine made for a container started as the stack went away has no labels
+            // (see ensureClaimVolume), and the next run of the stack must not find it.
+            String volumes = Docker.run("volume", "ls", "-q", "--filter", "name=" + prefix(stack) + "-");
+            for (String v : volumes.lines().filter(v -> v.startsWith(prefix(stack) + "-")).toList()) {
+                String[] labels = Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + STACK_LABEL
+                        + "\"}} {{index .Labels \"" + CLAIM_LABEL + "\"}}", v).split(" ", -1);
+                boolean ours = labels[0].equals(stack);
+                boolean claim = labels.length > 1 && labels[1].equals("true");
+                if ((ours && (wipe || !claim)) || (labels[0].isEmpty() && wipe)) {
                     left |= !Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "rm", "-f", v).ok();
                 }
             }
-            return ids.isBlank() && !left;
+            return ids.isBlank() && !left && !networkLeft;
         });
+    }
+
+    /**
+     * Removes the network; true once it is gone. The engine once kept an endpoint of a container it had removed
+     * ("has active endpoints" with no container left), and the stack's next apply could not create its network:
+     * such an endpoint is disconnected by force, which is what `docker network disconnect -f` is for.
+     */
+    private static boolean removeNetwork(String network) {
+        if (Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", network).ok()) {
+            return true;
+        }
+        Docker.Result endpoints = Docker.call(Docker.DEFAULT_TIMEOUT, "network", "inspect", "-f",
+                "{{range .Containers}}{{.Name}} {{end}}", network);
+        if (!endpoints.ok()) {
+            return true; // no such network
+        }
+        for (String endpoint : endpoints.out().strip().split("\\s+")) {
+            if (!endpoint.isEmpty()) {
+                Docker.call(Docker.DEFAULT_TIMEOUT, "network", "disconnect", "-f", network, endpoint);
+            }
+        }
+        return Docker.call(Docker.DEFAULT_TIMEOUT, "network", "rm", network).ok();
     }
 
     /** Stops everything this runtime started for the stack; {@code wipe}: the volumes go too. */

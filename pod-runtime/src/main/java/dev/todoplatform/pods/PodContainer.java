@@ -124,6 +124,9 @@ final class PodContainer {
             return;
         }
         Docker.call(Docker.DEFAULT_TIMEOUT, "rm", "-f", name());
+        if (pod.deleting() || pod.cluster.closed()) {
+            return; // not now (the engine would make again a claim volume removed meanwhile)
+        }
         Docker.Result created = Docker.call(Docker.DEFAULT_TIMEOUT, run);
         if (!created.ok()) {
             pod.cluster.event(pod.name + "/" + spec.name() + ": cannot start: " + created.err().strip());
