@@ -75,6 +75,27 @@ class TodoApiTest {
         assertEquals(1, http.get("/api/todos?limit=1").json().size());
     }
 
+    /** Lists are kept while the database's position stays put (ListCache); any write, anyone's, moves it. */
+    @Test
+    void aListIsReadAgainOnceTheDatabaseChangedWhoeverChangedIt() throws Exception {
+        String db = Backends.newDatabase();
+        Migrate.run(db);
+        try (ServiceProcess other = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db))) {
+            Http h = new Http(other.uri("/"));
+            h.json("POST", "/api/todos", "{\"name\":\"one\"}");
+            assertEquals(1, h.get("/api/todos").json().size());
+            assertEquals(1, h.get("/api/todos").json().size());
+            String name = db.substring(db.lastIndexOf('/') + 1);
+            try (var c = Backends.postgres().superuser(name); var st = c.createStatement()) {
+                st.execute("UPDATE todos SET name = 'renamed elsewhere'");
+                st.execute("INSERT INTO todos (name) VALUES ('written elsewhere')");
+            }
+            JsonNode list = h.get("/api/todos").json();
+            assertEquals(2, list.size(), list.toString());
+            assertEquals("renamed elsewhere", list.get(0).get("name").asText());
+        }
+    }
+
     @Test
     void namesAtTheLimitsAreAccepted() {
         String hundred = "x".repeat(100);

@@ -22,7 +22,8 @@ import org.postgresql.PGConnection;
  * read node has replayed that far. Two things keep that cheap under load without weakening it:
  * <ul>
  * <li>one position lookup serves every request that began before it was issued: a request joins a lookup in
- * flight or just done if that lookup was issued after the request began, and issues its own otherwise;</li>
+ * flight or just done if that lookup was issued after the request began, and otherwise waits for the one in
+ * flight and then joins (or issues) the next: one lookup in flight at a time;</li>
  * <li>a session remembers how far its read node had replayed (replay only moves forward, and a failover ends the
  * session), so a read whose position is already behind that needs no replay check.</li>
  * </ul>
@@ -32,11 +33,20 @@ import org.postgresql.PGConnection;
 public final class ReadFence {
     /** Prefix that makes PgPool send a statement to the primary instead of the session's read node. */
     public static final String ON_PRIMARY = "/*NO LOAD BALANCE*/ ";
-    static final String PRIMARY_LSN = ON_PRIMARY + "SELECT pg_current_wal_lsn()::text";
+    /** The primary's WAL position and its timeline (the first 8 hex digits of its WAL file's name). */
+    static final String PRIMARY_LSN = ON_PRIMARY
+            + "SELECT pg_current_wal_lsn()::text, substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)";
     static final String READ_NODE = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text";
 
+    /**
+     * A primary's WAL position. Equal positions mean the same database state: a promotion starts a new timeline,
+     * so a position of a new primary never equals one of the old (whose last writes it may not have).
+     */
+    public record Position(long timeline, long lsn) {
+    }
+
     /** A position lookup: when it was issued (before its query was sent), and its answer. */
-    private record Lookup(long issuedNanos, CompletableFuture<Long> position) {
+    private record Lookup(long issuedNanos, CompletableFuture<Position> position) {
     }
 
     private final long timeoutNanos;
@@ -51,12 +61,20 @@ public final class ReadFence {
 
     /** True when the read may run on the connection's read node; false when it must go to the primary. */
     public boolean await(Connection connection) throws SQLException {
-        long began = System.nanoTime();
+        Object session = connection.unwrap(PGConnection.class);
+        return primaryReaders.contains(session) || await(connection, primaryPosition(connection, System.nanoTime()));
+    }
+
+    /**
+     * As {@link #await(Connection)} for a position the caller looked up ({@link #primaryPosition}): true once the
+     * read node has replayed that far.
+     */
+    public boolean await(Connection connection, Position primary) throws SQLException {
         Object session = connection.unwrap(PGConnection.class);
         if (primaryReaders.contains(session)) {
             return true;
         }
-        long target = primaryPosition(connection, began);
+        long target = primary.lsn();
         Long known = replayed.get(session);
         if (known != null && known >= target) {
             return true;
@@ -89,27 +107,44 @@ public final class ReadFence {
 
     /**
      * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
-     * for it if it is in flight), else a new one on this connection.
+     * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
+     * newer one waits for the one in flight, then the first such request issues the next for all of them (a
+     * lookup each per request in flight cost the database path more than the reads did).
      */
-    long primaryPosition(Connection connection, long began) throws SQLException {
-        Lookup last = latest.get();
-        if (last != null && last.issuedNanos() - began >= 0) {
-            try {
-                return last.position().get(timeoutNanos, TimeUnit.NANOSECONDS);
-            } catch (Exception e) {
-                // that lookup failed or hangs (a failover): look up on this request's own connection
+    public Position primaryPosition(Connection connection, long began) throws SQLException {
+        while (true) {
+            Lookup last = latest.get();
+            boolean usable = last != null && last.issuedNanos() - began >= 0;
+            if (usable || (last != null && !last.position().isDone())) {
+                try {
+                    Position position = last.position().get(timeoutNanos, TimeUnit.NANOSECONDS);
+                    if (usable) {
+                        return position;
+                    }
+                    continue; // it was issued too early for this request: the next one
+                } catch (Exception e) {
+                    break; // that lookup failed or hangs (a failover): look up on this request's own connection
+                }
+            }
+            Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
+            if (latest.compareAndSet(last, mine)) {
+                return lookUp(mine, connection);
             }
         }
         Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
         latest.accumulateAndGet(mine, (current, next) ->
                 current == null || next.issuedNanos() - current.issuedNanos() > 0 ? next : current);
+        return lookUp(mine, connection);
+    }
+
+    private static Position lookUp(Lookup lookup, Connection connection) throws SQLException {
         try (PreparedStatement st = connection.prepareStatement(PRIMARY_LSN); ResultSet rs = st.executeQuery()) {
             rs.next();
-            long position = lsn(rs.getString(1));
-            mine.position().complete(position);
+            Position position = new Position(Long.parseLong(rs.getString(2), 16), lsn(rs.getString(1)));
+            lookup.position().complete(position);
             return position;
         } catch (SQLException | RuntimeException e) {
-            mine.position().completeExceptionally(e);
+            lookup.position().completeExceptionally(e);
             throw e;
         }
     }

@@ -18,6 +18,7 @@ public final class TodoRepository {
 
     private final Retry retry;
     private final ReadFence fence;
+    private final ListCache lists = new ListCache();
 
     public TodoRepository(Retry retry, ReadFence fence) {
         this.retry = retry;
@@ -26,11 +27,18 @@ public final class TodoRepository {
 
     public List<Todo> list(long limit, long afterId) {
         return retry.run(c -> {
+            ReadFence.Position at = fence.primaryPosition(c, System.nanoTime());
+            List<Todo> known = lists.get(at, limit, afterId);
+            if (known != null) {
+                return known;
+            }
             String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
-            try (PreparedStatement st = c.prepareStatement(fenced(c, sql))) {
+            try (PreparedStatement st = c.prepareStatement(fence.await(c, at) ? sql : ReadFence.ON_PRIMARY + sql)) {
                 st.setLong(1, afterId);
                 st.setLong(2, limit);
-                return all(st);
+                List<Todo> page = all(st);
+                lists.put(at, limit, afterId, page);
+                return page;
             }
         });
     }

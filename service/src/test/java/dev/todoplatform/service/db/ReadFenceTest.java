@@ -4,14 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.mockingDetails;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import dev.todoplatform.daemons.Poll;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +40,7 @@ class ReadFenceTest {
         when(connection.unwrap(PGConnection.class)).thenReturn(mock(PGConnection.class));
         when(connection.prepareStatement(ReadFence.PRIMARY_LSN)).thenReturn(primary);
         when(connection.prepareStatement(ReadFence.READ_NODE)).thenReturn(readNode);
-        ResultSet lsn = row(false, "0/3000000");
+        ResultSet lsn = position("0/3000000");
         when(primary.executeQuery()).thenReturn(lsn);
     }
 
@@ -82,7 +87,7 @@ class ReadFenceTest {
     void readsThatBeganBeforeALookupShareIt() throws Exception {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        ResultSet position = row(false, "0/3000000");
+        ResultSet position = position("0/3000000");
         when(primary.executeQuery()).thenAnswer(i -> {
             sent.countDown();
             answer.await();
@@ -93,16 +98,64 @@ class ReadFenceTest {
         long began = System.nanoTime(); // the second read began before the first one's lookup is issued
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<Long> first = pool.submit(() -> fence.primaryPosition(connection, System.nanoTime()));
+            Future<ReadFence.Position> first = pool.submit(() -> fence.primaryPosition(connection, System.nanoTime()));
             sent.await();
-            Future<Long> second = pool.submit(() -> fence.primaryPosition(other, began));
+            Future<ReadFence.Position> second = pool.submit(() -> fence.primaryPosition(other, began));
             answer.countDown();
-            assertEquals(0x3000000L, first.get(5, TimeUnit.SECONDS));
-            assertEquals(0x3000000L, second.get(5, TimeUnit.SECONDS));
+            assertEquals(new ReadFence.Position(1, 0x3000000L), first.get(5, TimeUnit.SECONDS));
+            assertEquals(new ReadFence.Position(1, 0x3000000L), second.get(5, TimeUnit.SECONDS));
         } finally {
             pool.shutdownNow();
         }
         verify(other, never()).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /**
+     * One lookup in flight at a time: reads that began after the lookup in flight was issued cannot use it; they
+     * wait for it, and then one new lookup serves them all.
+     */
+    @Test
+    void readsThatBeganDuringALookupShareTheNextOne() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        ResultSet position = position("0/3000000");
+        when(primary.executeQuery()).thenAnswer(i -> {
+            sent.countDown();
+            answer.await();
+            return position;
+        });
+        ReadFence fence = new ReadFence(5_000);
+        Connection[] later = {session(), session(), session()};
+        List<Thread> threads = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r);
+            threads.add(t);
+            return t;
+        });
+        try {
+            Future<ReadFence.Position> first = pool.submit(() -> fence.primaryPosition(connection, System.nanoTime()));
+            sent.await();
+            List<Future<ReadFence.Position>> waiting = new ArrayList<>();
+            for (Connection c : later) {
+                waiting.add(pool.submit(() -> fence.primaryPosition(c, System.nanoTime())));
+            }
+            Poll.until(Duration.ofSeconds(5), "every later read waiting for the lookup in flight", () ->
+                    threads.size() == 4 && threads.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING
+                            || t.getState() == Thread.State.WAITING));
+            answer.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            for (Future<ReadFence.Position> f : waiting) {
+                assertEquals(new ReadFence.Position(1, 0x3000000L), f.get(5, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int lookups = 0;
+        for (Connection c : later) {
+            lookups += mockingDetails(c).getInvocations().stream()
+                    .filter(i -> ReadFence.PRIMARY_LSN.equals(i.getArguments().length > 0 ? i.getArguments()[0] : null)).count();
+        }
+        assertEquals(1, lookups, "one lookup for the three reads that waited");
     }
 
     /** A session whose read node has already replayed past the position needs no replay check. */
@@ -120,11 +173,20 @@ class ReadFenceTest {
         Connection c = mock(Connection.class);
         when(c.unwrap(PGConnection.class)).thenReturn(mock(PGConnection.class));
         PreparedStatement p = mock(PreparedStatement.class);
-        ResultSet lsn = row(false, "0/3000000");
+        ResultSet lsn = position("0/3000000");
         when(p.executeQuery()).thenReturn(lsn);
         when(c.prepareStatement(ReadFence.PRIMARY_LSN)).thenReturn(p);
         when(c.prepareStatement(ReadFence.READ_NODE)).thenReturn(readNode);
         return c;
+    }
+
+    /** The primary's answer: its position, on timeline 1. */
+    private static ResultSet position(String lsn) throws Exception {
+        ResultSet rs = mock(ResultSet.class);
+        when(rs.next()).thenReturn(true);
+        when(rs.getString(1)).thenReturn(lsn);
+        when(rs.getString(2)).thenReturn("00000001");
+        return rs;
     }
 
     private static ResultSet row(boolean inRecovery, String lsn) throws Exception {
