@@ -120,19 +120,25 @@ public final class Exchange {
     }
 
     public void html(int status, String body) {
+        html(status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A page already encoded as UTF-8. */
+    public void html(int status, byte[] body) {
         header("Content-Security-Policy",
                 "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
         header("Referrer-Policy", "no-referrer");
         header("Cache-Control", "no-store");
-        send(status, "text/html; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+        send(status, "text/html; charset=utf-8", body);
     }
 
     public void json(int status, Object value) {
-        try {
-            send(status, "application/json", Json.MAPPER.writeValueAsBytes(value));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialise response", e);
-        }
+        jsonBytes(status, Json.bytes(value));
+    }
+
+    /** A JSON body already serialised ({@link Json#bytes}). */
+    public void jsonBytes(int status, byte[] body) {
+        send(status, "application/json", body);
     }
 
     /** A health answer: 200 {"status":"UP"} or 503 {"status":"DOWN"}. */

@@ -1,5 +1,6 @@
 package dev.todoplatform.service.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -10,5 +11,14 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Json() {
+    }
+
+    /** A response body. */
+    public static byte[] bytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise response", e);
+        }
     }
 }

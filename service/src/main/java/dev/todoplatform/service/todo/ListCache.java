@@ -31,10 +31,14 @@ final class ListCache {
         return at.equals(s.at()) ? s.pages().get(new Page(limit, afterId)) : null;
     }
 
-    void put(ReadFence.Position at, long limit, long afterId, List<Todo> page) {
+    /** Keeps the page as read at {@code at}; returns the instance that later reads at {@code at} will get. */
+    List<Todo> put(ReadFence.Position at, long limit, long afterId, List<Todo> page) {
         Snapshot s = latest.updateAndGet(current -> at.equals(current.at()) ? current : new Snapshot(at, new ConcurrentHashMap<>()));
+        List<Todo> kept = List.copyOf(page);
         if (s.pages().size() < MAX_PAGES) {
-            s.pages().put(new Page(limit, afterId), List.copyOf(page));
+            List<Todo> earlier = s.pages().putIfAbsent(new Page(limit, afterId), kept);
+            return earlier != null ? earlier : kept;
         }
+        return kept;
     }
 }

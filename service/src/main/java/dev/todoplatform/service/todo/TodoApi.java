@@ -2,12 +2,14 @@ package dev.todoplatform.service.todo;
 
 import dev.todoplatform.service.http.Exchange;
 import dev.todoplatform.service.http.HttpError;
+import dev.todoplatform.service.http.Json;
 import dev.todoplatform.service.http.Router;
 import java.util.UUID;
 
 /** The JSON API under /api/todos. */
 public final class TodoApi {
     private final TodoRepository todos;
+    private final LastRendering lists = new LastRendering();
 
     public TodoApi(TodoRepository todos) {
         this.todos = todos;
@@ -23,7 +25,7 @@ public final class TodoApi {
 
     private void list(Exchange ex) {
         TodoInput.Page page = TodoInput.page(ex.query());
-        ex.json(200, todos.list(page.limit(), page.after()));
+        ex.jsonBytes(200, lists.of(todos.list(page.limit(), page.after()), Json::bytes));
     }
 
     private void create(Exchange ex) throws Exception {

@@ -4,6 +4,7 @@ import dev.todoplatform.service.http.Exchange;
 import dev.todoplatform.service.http.HttpError;
 import dev.todoplatform.service.http.Route;
 import dev.todoplatform.service.http.Router;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +26,7 @@ public final class TodoPage {
             form{margin:0}""";
 
     private final TodoRepository todos;
+    private final LastRendering pages = new LastRendering();
 
     public TodoPage(TodoRepository todos) {
         this.todos = todos;
@@ -72,6 +74,10 @@ public final class TodoPage {
 
     private void render(Exchange ex, int status, String error) {
         List<Todo> items = todos.list(TodoInput.MAX_LIST_LIMIT, 0);
+        ex.html(status, error == null ? pages.of(items, i -> page(i, null)) : page(items, error));
+    }
+
+    private static byte[] page(List<Todo> items, String error) {
         long done = items.stream().filter(Todo::completed).count();
         StringBuilder html = new StringBuilder(2048 + items.size() * 400);
         html.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -101,6 +107,6 @@ public final class TodoPage {
         }
         html.append("</ul><p class=\"count\">").append(items.size()).append(items.size() == 1 ? " item, " : " items, ")
                 .append(done).append(" done</p></main></body></html>");
-        ex.html(status, html.toString());
+        return html.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

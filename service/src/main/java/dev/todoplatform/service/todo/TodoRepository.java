@@ -36,9 +36,7 @@ public final class TodoRepository {
             try (PreparedStatement st = c.prepareStatement(fence.await(c, at) ? sql : ReadFence.ON_PRIMARY + sql)) {
                 st.setLong(1, afterId);
                 st.setLong(2, limit);
-                List<Todo> page = all(st);
-                lists.put(at, limit, afterId, page);
-                return page;
+                return lists.put(at, limit, afterId, all(st));
             }
         });
     }
