@@ -75,7 +75,7 @@ class TodoApiTest {
         assertEquals(1, http.get("/api/todos?limit=1").json().size());
     }
 
-    /** Lists are kept while the database's position stays put (ListCache); any write, anyone's, moves it. */
+    /** Lists are kept while the position stays put (ListCache, for reads on standbys); any write, anyone's, moves it. */
     @Test
     void aListIsReadAgainOnceTheDatabaseChangedWhoeverChangedIt() throws Exception {
         String db = Backends.newDatabase();

@@ -59,25 +59,40 @@ public final class ReadFence {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
+    /** Where a read goes, and what its result holds. */
+    public enum Route {
+        /**
+         * To the session's read node, a standby that has replayed the position: the result holds every write up
+         * to the position, acknowledged or not yet, so it stands for the position (it may be kept for it).
+         */
+        REPLAYED,
+        /**
+         * To the session's read node, the primary itself: the result holds every write acknowledged before the
+         * request began, but not one whose commit is already below the position and still waits for its standby's
+         * confirmation (invisible on the primary until then), so it does not stand for the position.
+         */
+        PRIMARY_NODE,
+        /** To the primary (the read node lags past the timeout): as {@link #PRIMARY_NODE}. */
+        SEND_TO_PRIMARY
+    }
+
     /** True when the read may run on the connection's read node; false when it must go to the primary. */
     public boolean await(Connection connection) throws SQLException {
         Object session = connection.unwrap(PGConnection.class);
-        return primaryReaders.contains(session) || await(connection, primaryPosition(connection, System.nanoTime()));
+        return primaryReaders.contains(session)
+                || route(connection, primaryPosition(connection, System.nanoTime())) != Route.SEND_TO_PRIMARY;
     }
 
-    /**
-     * As {@link #await(Connection)} for a position the caller looked up ({@link #primaryPosition}): true once the
-     * read node has replayed that far.
-     */
-    public boolean await(Connection connection, Position primary) throws SQLException {
+    /** Where a read needing the position the caller looked up ({@link #primaryPosition}) goes. */
+    public Route route(Connection connection, Position primary) throws SQLException {
         Object session = connection.unwrap(PGConnection.class);
         if (primaryReaders.contains(session)) {
-            return true;
+            return Route.PRIMARY_NODE;
         }
         long target = primary.lsn();
         Long known = replayed.get(session);
         if (known != null && known >= target) {
-            return true;
+            return Route.REPLAYED;
         }
         long deadline = System.nanoTime() + timeoutNanos;
         try (PreparedStatement st = connection.prepareStatement(READ_NODE)) {
@@ -86,19 +101,19 @@ public final class ReadFence {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         primaryReaders.add(session);
-                        return true;
+                        return Route.PRIMARY_NODE;
                     }
                     String position = rs.getString(2);
                     if (position != null) {
                         long at = lsn(position);
                         replayed.merge(session, at, Math::max);
                         if (at >= target) {
-                            return true;
+                            return Route.REPLAYED;
                         }
                     }
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    return false;
+                    return Route.SEND_TO_PRIMARY;
                 }
                 LockSupport.parkNanos(polls < 20 ? 100_000 : 1_000_000);
             }
@@ -122,6 +137,9 @@ public final class ReadFence {
                         return position;
                     }
                     continue; // it was issued too early for this request: the next one
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while waiting for the primary's position", e);
                 } catch (Exception e) {
                     break; // that lookup failed or hangs (a failover): look up on this request's own connection
                 }

@@ -7,11 +7,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The lists last read, by the primary's position they were read at. A list read at position P, on a node that had
- * replayed P, holds every write acknowledged before P was looked up; a later read whose own position (looked up
- * after it began, {@link ReadFence}) is still P would read the same rows: no write was made in between. So while
- * the database does not change, list reads cost a shared position lookup and no query; any write moves the
- * position and the next read queries again. Only the latest position's lists are kept.
+ * The lists last read, by the primary's position they were read at. A list read at position P on a standby that
+ * had replayed P holds every write up to P; a later read whose own position (looked up after it began, {@link
+ * ReadFence}) is still P would read the same rows: no write was made in between. So while the database does not
+ * change, list reads cost a shared position lookup and no query; any write moves the position and the next read
+ * queries again. Only the latest position's lists are kept. A list read on the primary is never kept: a commit
+ * already below P that still waits for its synchronous standby is invisible there, and is acknowledged without
+ * moving P.
  */
 final class ListCache {
     /** Pages kept per position: clients page with any cursor, and a page is small. */

@@ -33,10 +33,13 @@ public final class TodoRepository {
                 return known;
             }
             String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
-            try (PreparedStatement st = c.prepareStatement(fence.await(c, at) ? sql : ReadFence.ON_PRIMARY + sql)) {
+            ReadFence.Route route = fence.route(c, at);
+            try (PreparedStatement st = c.prepareStatement(route == ReadFence.Route.SEND_TO_PRIMARY ? ReadFence.ON_PRIMARY + sql : sql)) {
                 st.setLong(1, afterId);
                 st.setLong(2, limit);
-                return lists.put(at, limit, afterId, all(st));
+                List<Todo> page = all(st);
+                // Only a standby's result stands for the position (ReadFence.Route); a primary's is this request's.
+                return route == ReadFence.Route.REPLAYED ? lists.put(at, limit, afterId, page) : page;
             }
         });
     }

@@ -49,7 +49,9 @@ class ReadFenceTest {
         ResultSet behind = row(true, "0/2FFFFFF");
         ResultSet caughtUp = row(true, "0/3000000");
         when(readNode.executeQuery()).thenReturn(behind, behind, caughtUp);
-        assertTrue(new ReadFence(500).await(connection));
+        ReadFence fence = new ReadFence(500);
+        assertEquals(ReadFence.Route.REPLAYED, fence.route(connection, fence.primaryPosition(connection, System.nanoTime())),
+                "a standby's result stands for the position");
         verify(readNode, times(3)).executeQuery();
     }
 
@@ -58,6 +60,8 @@ class ReadFenceTest {
         ResultSet behind = row(true, "0/1000000");
         when(readNode.executeQuery()).thenReturn(behind);
         assertFalse(new ReadFence(20).await(connection), "never a stale read");
+        ReadFence fence = new ReadFence(20);
+        assertEquals(ReadFence.Route.SEND_TO_PRIMARY, fence.route(connection, fence.primaryPosition(connection, System.nanoTime())));
     }
 
     @Test
@@ -68,6 +72,8 @@ class ReadFenceTest {
         assertTrue(fence.await(connection));
         assertTrue(fence.await(connection));
         verify(connection, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
+        // A commit below the position may still wait for its standby, invisible on the primary: not a result for it.
+        assertEquals(ReadFence.Route.PRIMARY_NODE, fence.route(connection, new ReadFence.Position(1, 0x3000000L)));
     }
 
     /** A position looked up before a read began cannot serve it: a later write might be missed. */
