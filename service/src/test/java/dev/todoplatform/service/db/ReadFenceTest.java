@@ -93,12 +93,7 @@ class ReadFenceTest {
     void readsThatBeganBeforeALookupShareIt() throws Exception {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        ResultSet position = position("0/3000000");
-        when(primary.executeQuery()).thenAnswer(i -> {
-            sent.countDown();
-            answer.await();
-            return position;
-        });
+        holdPrimaryLookup(sent, answer);
         ReadFence fence = new ReadFence(2_000);
         Connection other = session();
         long began = System.nanoTime(); // the second read began before the first one's lookup is issued
@@ -124,12 +119,7 @@ class ReadFenceTest {
     void readsThatBeganDuringALookupShareTheNextOne() throws Exception {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        ResultSet position = position("0/3000000");
-        when(primary.executeQuery()).thenAnswer(i -> {
-            sent.countDown();
-            answer.await();
-            return position;
-        });
+        holdPrimaryLookup(sent, answer);
         ReadFence fence = new ReadFence(5_000);
         Connection[] later = {session(), session(), session()};
         List<Thread> threads = new ArrayList<>();
@@ -173,6 +163,16 @@ class ReadFenceTest {
         assertTrue(fence.await(connection));
         verify(readNode, times(1)).executeQuery();
         verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /** The first connection's lookup counts down {@code sent}, then answers once {@code answer} is counted down. */
+    private void holdPrimaryLookup(CountDownLatch sent, CountDownLatch answer) throws Exception {
+        ResultSet position = position("0/3000000");
+        when(primary.executeQuery()).thenAnswer(i -> {
+            sent.countDown();
+            answer.await();
+            return position;
+        });
     }
 
     private Connection session() throws Exception {
