@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -432,12 +433,11 @@ public final class Cluster implements AutoCloseable {
      * deleted never comes back: it is removed and provisioned afresh.
      */
     void ensureClaimVolume(String volume) {
-        Docker.Result labels = Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "inspect", "-f",
-                "{{index .Labels \"" + STACK_LABEL + "\"}}", volume);
-        if (labels.ok() && labels.out().strip().equals(stack)) {
+        Docker.Result owner = Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "inspect", "-f", labels(STACK_LABEL), volume);
+        if (owner.ok() && owner.out().strip().equals(stack)) {
             return;
         }
-        if (labels.ok()) {
+        if (owner.ok()) {
             Docker.run("volume", "rm", "-f", volume);
             event("volume " + volume + " was made by the engine, not provisioned: removed");
         }
@@ -683,16 +683,20 @@ public final class Cluster implements AutoCloseable {
             // (see ensureClaimVolume), and the next run of the stack must not find it.
             String volumes = Docker.run("volume", "ls", "-q", "--filter", "name=" + prefix(stack) + "-");
             for (String v : volumes.lines().filter(v -> v.startsWith(prefix(stack) + "-")).toList()) {
-                String[] labels = Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + STACK_LABEL
-                        + "\"}} {{index .Labels \"" + CLAIM_LABEL + "\"}}", v).split(" ", -1);
-                boolean ours = labels[0].equals(stack);
+                String[] labels = Docker.run("volume", "inspect", "-f", labels(STACK_LABEL, CLAIM_LABEL), v).split(" ", -1);
+                String owner = labels[0];
                 boolean claim = labels.length > 1 && labels[1].equals("true");
-                if ((ours && (wipe || !claim)) || (labels[0].isEmpty() && wipe)) {
+                if (owner.equals(stack) ? wipe || !claim : wipe && owner.isEmpty()) {
                     left |= !Docker.call(Docker.DEFAULT_TIMEOUT, "volume", "rm", "-f", v).ok();
                 }
             }
             return ids.isBlank() && !left && !networkLeft;
         });
+    }
+
+    /** An inspect format printing the values of these labels, separated by spaces (empty where unset). */
+    private static String labels(String... keys) {
+        return String.join(" ", Arrays.stream(keys).map(k -> "{{index .Labels \"" + k + "\"}}").toList());
     }
 
     /**

@@ -21,10 +21,18 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final ManagedProcess process;
     private final int port;
+    private final Map<String, String> env;
 
-    private ServiceProcess(ManagedProcess process, int port) {
+    private ServiceProcess(ManagedProcess process, int port, Map<String, String> env) {
         this.process = process;
         this.port = port;
+        this.env = env;
+    }
+
+    /** The name of the database it runs on (todo mode). */
+    public String database() {
+        String url = env.get("DATABASE_URL");
+        return url.substring(url.lastIndexOf('/') + 1);
     }
 
     public static Map<String, String> todoEnv(String jdbcUrl) {
@@ -67,7 +75,7 @@ public final class ServiceProcess implements AutoCloseable {
             ManagedProcess process = ManagedProcess.startAsInvoker(mode,
                     List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp", classpath, Main.class.getName(), mode),
                     log, all, "TERM");
-            return new ServiceProcess(process, all.get("PORT").matches("\\d+") ? Integer.parseInt(all.get("PORT")) : port);
+            return new ServiceProcess(process, all.get("PORT").matches("\\d+") ? Integer.parseInt(all.get("PORT")) : port, env);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -78,15 +78,12 @@ class TodoApiTest {
     /** Lists are kept while the position stays put (ListCache, for reads on standbys); any write, anyone's, moves it. */
     @Test
     void aListIsReadAgainOnceTheDatabaseChangedWhoeverChangedIt() throws Exception {
-        String db = Backends.newDatabase();
-        Migrate.run(db);
-        try (ServiceProcess other = ServiceProcess.ready("todo", ServiceProcess.todoEnv(db))) {
+        try (ServiceProcess other = ServiceProcess.todoOnFreshDatabase()) {
             Http h = new Http(other.uri("/"));
             h.json("POST", "/api/todos", "{\"name\":\"one\"}");
             assertEquals(1, h.get("/api/todos").json().size());
             assertEquals(1, h.get("/api/todos").json().size());
-            String name = db.substring(db.lastIndexOf('/') + 1);
-            try (var c = Backends.postgres().superuser(name); var st = c.createStatement()) {
+            try (var c = Backends.postgres().superuser(other.database()); var st = c.createStatement()) {
                 st.execute("UPDATE todos SET name = 'renamed elsewhere'");
                 st.execute("INSERT INTO todos (name) VALUES ('written elsewhere')");
             }
