@@ -198,9 +198,17 @@ rejoin() { # host:port
   sql_at "${1%:*}" "${1##*:}" 'CHECKPOINT' >/dev/null || true
   # --config-file: the crash recovery pg_rewind runs first must keep WAL as the server does (wal_keep_size);
   # with the defaults of the data directory's own file it removed the WAL the rewind then needed (measured).
-  "$PG_BINDIR/pg_rewind" --target-pgdata="$PGDATA" --config-file="$RUN_DIR/postgresql.conf" \
-      --source-server="host=${1%:*} port=${1##*:} user=repmgr dbname=repmgr connect_timeout=2" >&2 \
-    && follow "$1"
+  local out rc=0
+  out=$("$PG_BINDIR/pg_rewind" --target-pgdata="$PGDATA" --config-file="$RUN_DIR/postgresql.conf" \
+      --source-server="host=${1%:*} port=${1##*:} user=repmgr dbname=repmgr connect_timeout=2" 2>&1) || rc=$?
+  printf '%s\n' "$out" >&2
+  [ "$rc" = 0 ] || return 1
+  # A node here was a primary, or could not stream: on the primary's own timeline it parted from it on that
+  # timeline (two standbys promoted at once onto the same number, and this one, or the one it streamed from,
+  # yielded). pg_rewind compares timeline histories only, finds them equal, rewinds nothing, and the node then
+  # waited for good in recovery on WAL the primary never wrote (measured). Only a fresh clone brings it back.
+  case "$out" in *"on the same timeline"*) log "on the same timeline as $1 but parted from it: not rewindable"; return 1 ;; esac
+  follow "$1"
 }
 
 # Whether the standby's next WAL is gone from the primary (it was away longer than the WAL kept there): it
@@ -354,9 +362,13 @@ wait_for_exit() { # pid
 
 # What `repmgr standby promote` records, written directly: `repmgr primary register` fails while the old
 # primary in the metadata does not answer (measured), and with stale metadata the next election goes wrong.
+# Committed locally, as repmgr commits its own metadata: a primary without a synchronous standby (two standbys
+# promoted at once, this one without followers) waited here for good, and with it the check loop whose fence
+# would have stopped it (seen in CI: two primaries for 6 minutes, this node's repmgrd container stuck).
 record_primary() {
   psql -h "$RUN_DIR" -p "$PG_PORT" -U postgres -d repmgr -XAtq -v ON_ERROR_STOP=1 -v id="$NODE_ID" <<'SQL'
 BEGIN;
+SET LOCAL synchronous_commit = local;
 UPDATE repmgr.nodes SET active = false WHERE type = 'primary' AND active AND node_id <> :id;
 UPDATE repmgr.nodes SET type = 'primary', upstream_node_id = NULL, active = true WHERE node_id = :id;
 COMMIT;
@@ -365,8 +377,10 @@ SQL
 
 register() {
   local role
+  # Bounded: a primary that froze after answering holds repmgr's query for good (it has no timeout of its own),
+  # and with it the checks that run beside repmgrd.
   until role=$(sql_at "$NODE_HOST" "$PG_PORT" 'SELECT CASE WHEN pg_is_in_recovery() THEN $$standby$$ ELSE $$primary$$ END') \
-      && { "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING \
+      && { timeout 20 "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" "$role" register --force --log-level=WARNING \
         || { [ "$role" = primary ] && record_primary; }; }; do
     log "registering failed: retrying"; sleep 2
   done
@@ -734,7 +748,7 @@ follow_node() { # node id
   [ -n "$peer" ] || { log "follow: no node $1 among the peers"; return 1; }
   local_sql "ALTER SYSTEM SET primary_conninfo = 'host=${peer%:*} port=${peer##*:} user=repmgr application_name=$NODE_NAME connect_timeout=2'" >/dev/null
   local_sql "SELECT pg_reload_conf()" >/dev/null
-  "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --upstream-node-id="$1" --log-level=WARNING
+  timeout 20 "$PG_BINDIR/repmgr" -f "$REPMGR_CONF" standby register --force --upstream-node-id="$1" --log-level=WARNING
   log "now following node $1 ($peer)"
 }
 

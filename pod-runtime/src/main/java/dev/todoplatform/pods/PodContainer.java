@@ -191,7 +191,12 @@ final class PodContainer {
         synchronized (lock) {
             container = id;
         }
-        if (code == 0 || code == 137 || container == null) {
+        return code == 0 || code == 137 ? "" : lastOutput(container);
+    }
+
+    /** A container's last lines, for an event: "; last output:" and the lines, indented; empty without any. */
+    private static String lastOutput(String container) {
+        if (container == null) {
             return "";
         }
         Docker.Result logs = Docker.call(Duration.ofSeconds(10), "logs", "--tail", "8", container);
@@ -442,10 +447,11 @@ final class PodContainer {
             }
         }
         if (kill) {
+            // With what the container said last: why it was stuck is otherwise lost with it at its restart.
+            String current = currentId();
             pod.cluster.event(pod.name + "/" + spec.name() + " failed its " + kind + " probe " + counts[1]
                     + " times: killing it (restarted by policy)"
-                    + (probe.exec() != null ? "; last failure: " + lastProbeFailure : ""));
-            String current = currentId();
+                    + (probe.exec() != null ? "; last failure: " + lastProbeFailure : "") + lastOutput(current));
             if (current != null) {
                 Docker.call(Duration.ofSeconds(pod.spec.terminationGraceSeconds() + 60L), "stop", "-t",
                         Integer.toString(pod.spec.terminationGraceSeconds()), current);

@@ -11,8 +11,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The primary dies under a steady stream of writes through the LoadBalancer, five times in a row, on the prod
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * restarted old primary (fenced: it never comes back as a second primary) rejoins as a standby.
  */
 @Order(3)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTest {
     private static PodStack stack;
     private static Client client;
@@ -32,6 +35,7 @@ class FailoverTest {
     }
 
     @Test
+    @Order(2)
     void thePrimaryDiesFiveTimesAndNoAcknowledgedWriteIsLost() throws Exception {
         List<Double> windows = new ArrayList<>();
         Set<String> primaries = new HashSet<>();
@@ -68,15 +72,56 @@ class FailoverTest {
             assertTrue(window < 15.0, "every failover within the service's 15 s retry budget: " + window);
 
             // The restarted old primary rewinds, follows the new primary, and PgPool uses it again for reads.
-            Poll.until(PodStack.BACK_OFF, old + " ready again", () -> stack.ready(old));
+            stack.awaitBack(old);
             assertEquals(List.of(primary), stack.primaries(), "one primary: " + old + " rejoined as a standby");
-            Poll.until(Duration.ofSeconds(30), old + " caught up", () -> stack.caughtUp(old, primary));
-            Poll.until(Duration.ofSeconds(30), "pgpool attached " + old + " again", () -> stack.attached(old));
         }
         windows.sort(Double::compare);
         double median = windows.get(windows.size() / 2);
         System.out.printf("failover: median unavailable %.2f s, max %.2f s over %d kills, primaries %s%n",
                 median, windows.get(windows.size() - 1), windows.size(), primaries);
         assertTrue(primaries.size() >= 2, "later failovers hit the new primaries too: " + primaries);
+    }
+
+    /**
+     * The standby with the most WAL is promoted, whatever its number: the lower-numbered standby is cut off from
+     * the primary while writes go on (synchronous `ANY 1`: the other one alone confirms them), the primary dies,
+     * the cut ends. Promoting it (fewer commits, lower number) would lose acknowledged writes; the higher-numbered
+     * node becomes the primary, and both others follow it.
+     */
+    @Test
+    @Order(1)
+    void theStandbyWithTheMostWalIsPromotedWhateverItsNumber() throws Exception {
+        String old = stack.primary();
+        List<String> standbys = stack.postgresPods().stream().filter(p -> !p.equals(old)).toList();
+        String behind = standbys.get(0);
+        String ahead = standbys.get(1);
+        long kill;
+        Writers writers = new Writers(client, 4, "ahead");
+        try {
+            Poll.until(Duration.ofSeconds(30), "writes flowing", () -> writers.acknowledged() >= 100);
+            stack.cluster.partition(behind, List.of(old));
+            long cut = System.nanoTime();
+            try {
+                Poll.until(Duration.ofSeconds(30), "writes confirmed by " + ahead + " alone",
+                        () -> writers.acknowledgedAfter(cut) >= 50);
+                kill = System.nanoTime();
+                stack.cluster.kill(old, "postgres");
+            } finally {
+                stack.cluster.heal(behind);
+            }
+            Poll.until(Duration.ofSeconds(60), "writes acknowledged after the kill", () -> writers.acknowledgedAfter(kill) >= 100);
+        } finally {
+            writers.close();
+        }
+        String primary = stack.primary();
+        Set<Long> stored = stack.ids(primary);
+        long lost = writers.acks.stream().filter(a -> !stored.contains(a.id())).count();
+        System.out.printf("failover to the standby ahead: pod %s -> %s (%s was behind), unavailable %.2f s, acknowledged %d, lost %d, client errors %d%n",
+                old, primary, behind, writers.unavailableSeconds(kill), writers.acknowledged(), lost, writers.failures.size());
+        assertEquals(ahead, primary, "the standby with every acknowledged write is promoted");
+        assertEquals(0, lost, "acknowledged writes lost");
+        stack.awaitBack(old);
+        stack.awaitBack(behind);
+        assertEquals(List.of(primary), stack.primaries(), "one primary");
     }
 }

@@ -74,13 +74,10 @@ final class Fault {
 
     /** Every node back by itself: ready (within kubelet's back-off), caught up with the primary, attached everywhere. */
     static void awaitWhole(PodStack stack, String primary) {
-        for (String node : stack.postgresPods()) {
-            Poll.until(PodStack.BACK_OFF, node + " ready", () -> stack.ready(node));
-            if (!node.equals(primary)) {
-                Poll.until(Duration.ofSeconds(60), node + " caught up", () -> stack.caughtUp(node, primary));
-            }
-            Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> stack.attached(node));
+        for (String node : stack.otherNodes(primary)) {
+            stack.awaitBack(node);
         }
+        Poll.until(Duration.ofSeconds(30), "pgpool attached " + primary, () -> stack.attached(primary));
         assertEquals(List.of(primary), stack.primaries(), "one primary");
         Poll.until(Duration.ofSeconds(30), "every PgPool routes writes to " + primary,
                 () -> stack.pgpoolPrimaries().stream().allMatch(primary::equals));

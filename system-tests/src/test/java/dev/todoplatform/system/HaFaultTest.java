@@ -255,6 +255,35 @@ class HaFaultTest {
     }
 
     /**
+     * Both standbys promoted at once from the same WAL position (the race the promotion's veto narrows but cannot
+     * close: each asked the other just before the other promoted): two primaries on the same timeline number. The
+     * higher-numbered one yields (its fence), then rejoins; pg_rewind compares timeline histories only, finds
+     * them equal and rewinds nothing, so it must be cloned afresh. Writes stop while the standbys catch up, so
+     * that both hold the same WAL.
+     */
+    @Test
+    @Order(14)
+    void twoStandbysPromotedAtOnceOnOneTimelineEndWithOnePrimaryAndEveryNodeBack() throws Exception {
+        String old = stack.primary();
+        List<String> standbys = stack.otherNodes(old);
+        List<String> pgpools = stack.cluster.podsOf("Deployment", "pgpool");
+        Fault.Figures f = Fault.run(stack, client, "double-promotion", () -> {
+            pgpools.forEach(stack.cluster::pause);
+            try {
+                Poll.until(Duration.ofSeconds(10), "both standbys at the primary's position",
+                        () -> standbys.stream().allMatch(s -> stack.caughtUp(s, old)));
+                stack.cluster.kill(old, "postgres");
+                standbys.stream().map(s -> CompletableFuture.runAsync(() -> stack.sql(s, "postgres", "SELECT pg_promote()")))
+                        .toList().forEach(CompletableFuture::join);
+            } finally {
+                pgpools.forEach(stack.cluster::unpause);
+            }
+        }, Duration.ZERO, () -> { });
+        assertReplacedOrKept(f);
+        assertEquals(standbys.get(0), stack.primary(), "the lower-numbered node stays the primary");
+    }
+
+    /**
      * The dependency's pods cut off for 60 s: the service's pods stay ready (in their Service), every request gets
      * either its answer or the documented 503 JSON, never the proxy's error page; afterwards it answers by itself.
      */

@@ -109,15 +109,43 @@ final class PodStack {
         }).toList();
     }
 
-    /** The one primary, waiting for there to be exactly one. */
+    /** The one primary, waiting for there to be exactly one; without one, the nodes' own account is printed. */
     String primary() {
         String[] found = new String[1];
-        Poll.until(Duration.ofSeconds(60), "exactly one primary", () -> {
+        explained(() -> Poll.until(Duration.ofSeconds(60), "exactly one primary", () -> {
             List<String> p = primaries();
             found[0] = p.size() == 1 ? p.get(0) : null;
             return found[0] != null;
-        });
+        }));
         return found[0];
+    }
+
+    /** Waits until the node is back: ready (within the restart back-off), caught up with the primary, attached to every PgPool. */
+    void awaitBack(String node) {
+        explained(() -> Poll.until(BACK_OFF, node + " ready", () -> ready(node)));
+        String primary = primary();
+        explained(() -> Poll.until(Duration.ofSeconds(60), node + " caught up", () -> caughtUp(node, primary)));
+        Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> attached(node));
+    }
+
+    /**
+     * Runs a wait on the database nodes; when it times out, prints which nodes answer as primary and each node's
+     * last lines (both containers) before rethrowing: the pods, and their logs, go with the stack.
+     */
+    void explained(Runnable wait) {
+        try {
+            wait.run();
+        } catch (IllegalStateException e) {
+            System.out.println(e.getMessage() + "; primaries now " + primaries() + "; the nodes' last lines:");
+            for (String pod : postgresPods()) {
+                for (String container : List.of("postgres", "repmgrd")) {
+                    List<String> lines = cluster.logs(pod, container).lines().toList();
+                    lines.subList(Math.max(0, lines.size() - 25), lines.size())
+                            .forEach(l -> System.out.println("  " + pod + "/" + container + " " + l));
+                }
+            }
+            throw e;
+        }
     }
 
     Set<Long> ids(String pod) {

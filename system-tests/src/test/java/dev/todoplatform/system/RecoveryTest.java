@@ -41,14 +41,6 @@ class RecoveryTest {
         return stack.postgresPods().stream().filter(n -> !n.equals(primary)).findFirst().orElseThrow();
     }
 
-    /** Waits until the node is back: ready, caught up, attached to every PgPool. */
-    private static void awaitBack(String node) {
-        Poll.until(PodStack.BACK_OFF, node + " ready", () -> stack.ready(node));
-        String primary = stack.primary();
-        Poll.until(Duration.ofSeconds(30), node + " caught up", () -> stack.caughtUp(node, primary));
-        Poll.until(Duration.ofSeconds(30), "pgpool attached " + node, () -> stack.attached(node));
-    }
-
     @Test
     @Order(1)
     void readYourWritesAcrossRequestsInstancesAndConnections() throws Exception {
@@ -63,7 +55,7 @@ class RecoveryTest {
         System.out.printf("read-your-writes: 1000 cycles, misses %d (%s killed and restarted during them)%n",
                 missesDegraded, standby);
         assertEquals(0, missesDegraded);
-        awaitBack(standby);
+        stack.awaitBack(standby);
     }
 
     /** POST, then a separate GET (a new request: maybe another instance, another connection, another node). */
@@ -102,7 +94,7 @@ class RecoveryTest {
         }
         System.out.printf("standby killed: %s, requests %d, failed %d%n", standby, requests, failures.size());
         assertEquals(List.of(), failures.stream().distinct().limit(5).toList());
-        awaitBack(standby);
+        stack.awaitBack(standby);
     }
 
     @Test
@@ -238,7 +230,7 @@ class RecoveryTest {
         assertEquals(1, primaries.size(), "one primary: " + primaries);
         assertEquals(0, lost);
         assertEquals(List.of(), List.copyOf(writers.failures));
-        awaitBack(old);
+        stack.awaitBack(old);
     }
 
     private static long hits(String body) {
