@@ -364,7 +364,7 @@ wait_for_exit() { # pid
 # primary in the metadata does not answer (measured), and with stale metadata the next election goes wrong.
 # Committed locally, as repmgr commits its own metadata: a primary without a synchronous standby (two standbys
 # promoted at once, this one without followers) waited here for good, and with it the check loop whose fence
-# would have stopped it (seen in CI: two primaries for 6 minutes, this node's repmgrd container stuck).
+# would have stopped it (the likely cause of a CI run with no single primary for 6 minutes: RELIABILITY.md).
 record_primary() {
   psql -h "$RUN_DIR" -p "$PG_PORT" -U postgres -d repmgr -XAtq -v ON_ERROR_STOP=1 -v id="$NODE_ID" <<'SQL'
 BEGIN;
@@ -387,13 +387,24 @@ register() {
   log "registered as $role"
 }
 
+# The repmgrd container: the loop below runs as a job, and this shell (PID 1, which kubelet signals) only waits
+# for it. A trapped signal interrupts `wait` at once, but not a foreground command: with the loop in the
+# foreground, a stop waited for whatever it was doing (a promotion's pg_promote may take a minute, repmgr on a
+# frozen primary has no timeout), and a pod deletion took its whole 60 s grace period (seen in CI, in the lost
+# volume test, while the primary was frozen). The loop's own children go with the container.
+run_repmgrd() {
+  render
+  repmgrd_loop &
+  local loop=$!
+  trap 'kill -KILL "$loop" 2>/dev/null; stop_repmgrd "$(cat "$RUN_DIR/repmgrd.pid" 2>/dev/null)"; exit 0' INT TERM
+  wait_for_exit "$loop"
+}
+
 # Runs repmgrd, and registers the node again (with its new upstream) whenever the postmaster restarts: a
 # rewound old primary is a standby now, and repmgrd alone would leave it without an upstream, unable to
 # follow or be promoted. Beside it, every second, the fence of a running primary (fence_check).
-run_repmgrd() {
-  render
-  local pid="" started now
-  trap 'stop_repmgrd "$pid"; exit 0' INT TERM
+repmgrd_loop() {
+  local pid="" started
   while true; do
     rm -f "$RUN_DIR/repmgrd.pid"
     # Over TCP as repmgr, as repmgr connects: true only once the node is really up (not while bootstrapping).

@@ -120,7 +120,7 @@ final class PodStack {
         return found[0];
     }
 
-    /** Waits until the node is back: ready (within the restart back-off), caught up with the primary, attached to every PgPool. */
+    /** Waits until the node is back: ready (within the restart back-off), caught up, attached to every PgPool. */
     void awaitBack(String node) {
         explained(() -> Poll.until(BACK_OFF, node + " ready", () -> ready(node)));
         String primary = primary();
