@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
  * went per component, the read-your-writes check of the mixed load, start-to-ready times and resident memory.
  */
 public final class Bench {
+    /** The component of the containers that belong to no pod: the LoadBalancer Service's proxy. */
+    private static final String LOAD_BALANCER = "load balancer";
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
 
     private Bench() {
@@ -49,7 +51,8 @@ public final class Bench {
                 stack, cluster.servingPods(), (System.nanoTime() - start) / 1e9, cluster.readyTimes().entrySet()
                         .stream().map(e -> e.getKey() + " " + e.getValue().toMillis() / 100 / 10.0 + " s")
                         .collect(Collectors.joining(", ")));
-        String url = cluster.url();
+        String url = cluster.loadBalancerUrl();
+        System.out.printf("bench path: %s, the LoadBalancer's own address%n", url);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (int i = 1; i <= 50; i++) {
             post(http, url, "benchmark item " + i);
@@ -95,7 +98,11 @@ public final class Bench {
             Path script = what.equals("create") ? create : what.equals("mixed") ? mixed : null;
             ReadYourWrites check = what.equals("mixed") ? new ReadYourWrites(http, url).start() : null;
             Map<String, Long> before = cpuByComponent(cluster);
+            long[] machineBefore = machineTicks();
+            long runStart = System.nanoTime();
             Wrk.Result r = Wrk.run(figure.getValue(), seconds, connections, script);
+            double runSeconds = (System.nanoTime() - runStart) / 1e9;
+            long[] machineAfter = machineTicks();
             Map<String, Long> after = cpuByComponent(cluster);
             if (check != null) {
                 check.stop();
@@ -106,12 +113,20 @@ public final class Bench {
                     perRequest.put(component, (nanos - before.getOrDefault(component, 0L)) / 1e6 / r.requests());
                 }
             });
-            double total = perRequest.values().stream().mapToDouble(Double::doubleValue).sum();
+            // The load balancer is the cloud's, outside the cluster: shown, not counted in the stack's CPU.
+            double total = perRequest.entrySet().stream().filter(e -> !e.getKey().equals(LOAD_BALANCER))
+                    .mapToDouble(Map.Entry::getValue).sum();
             System.out.printf("bench %s: %.0f requests/s, p99 %.2f ms, cpu %.3f ms/request%n", what,
                     r.requestsPerSecond(), r.p99Millis(), total);
             System.out.printf("bench %s cpu by component: %s ms/request%s%n", what, perRequest.entrySet().stream()
                     .map(e -> e.getKey() + " " + String.format("%.3f", e.getValue())).collect(Collectors.joining(", ")),
                     r.errors().isEmpty() ? "" : "; errors: " + r.errors());
+            double busy = (machineAfter[0] - machineBefore[0]) / 100.0 / runSeconds;
+            double stackCores = total * r.requests() / 1e3 / runSeconds;
+            double lbCores = perRequest.getOrDefault(LOAD_BALANCER, 0.0) * r.requests() / 1e3 / runSeconds;
+            System.out.printf("bench %s machine: %.2f of %d cores busy: the stack %.2f, the load balancer %.2f, "
+                    + "the rest (wrk, the engine, the runtime, the kernel) %.2f%n", what, busy,
+                    Runtime.getRuntime().availableProcessors(), stackCores - lbCores, lbCores, busy - stackCores);
             if (check != null) {
                 System.out.printf("bench read-your-writes: %d samples, %d misses%n", check.samples.get(),
                         check.misses.get());
@@ -191,7 +206,7 @@ public final class Bench {
         return Files.writeString(dir.resolve(name), text);
     }
 
-    /** CPU time (ns) every container of the stack has used, summed per component (a Service's proxy: "services"). */
+    /** CPU time (ns) every container of the stack has used, summed per component (the LoadBalancer's proxy: {@link #LOAD_BALANCER}). */
     private static Map<String, Long> cpuByComponent(Cluster cluster) {
         Map<String, Long> out = new TreeMap<>();
         containers(cluster).forEach((id, component) -> out.merge(component, Cgroups.cpuNanos(id), Long::sum));
@@ -208,21 +223,37 @@ public final class Bench {
         return out;
     }
 
-    /** Container id to the component it belongs to: the workload that owns its pod, or "services". */
+    /** Container id to the component it belongs to: the workload that owns its pod, or a part of the runtime. */
     private static Map<String, String> containers(Cluster cluster) {
         Map<String, String> owners = new LinkedHashMap<>();
         cluster.pods().forEach(p -> owners.put(p.name(), p.owner()));
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : Docker.run("ps", "--no-trunc", "--filter", "label=" + Cluster.STACK_LABEL + "="
-                + cluster.stack(), "--format", "{{.ID}} {{.Label \"" + Cluster.POD_LABEL + "\"}}").split("\n")) {
-            String[] parts = line.trim().split(" ", 2);
-            if (parts[0].isEmpty()) {
+                + cluster.stack(), "--format", "{{.ID}} {{.Names}} {{.Label \"" + Cluster.POD_LABEL + "\"}}").split("\n")) {
+            String[] parts = line.trim().split(" ", 3);
+            if (parts.length < 2) {
                 continue;
             }
-            String pod = parts.length > 1 ? parts[1].trim() : "";
-            out.put(parts[0], pod.isEmpty() ? "services" : owners.getOrDefault(pod, pod));
+            String pod = parts.length > 2 ? parts[2].trim() : "";
+            // The runtime's own containers: the load balancer's proxy, and the cluster DNS (CoreDNS's part).
+            out.put(parts[0], !pod.isEmpty() ? owners.getOrDefault(pod, pod)
+                    : parts[1].endsWith("-dns") ? "cluster DNS" : LOAD_BALANCER);
         }
         return out;
+    }
+
+    /** The whole machine's busy time (ticks of 1/100 s: all but idle and iowait), from /proc/stat. */
+    private static long[] machineTicks() {
+        try {
+            String[] cpu = Files.readString(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < Math.min(cpu.length, 9); i++) {
+                busy += i == 4 || i == 5 ? 0 : Long.parseLong(cpu[i]);
+            }
+            return new long[] {busy};
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A container's cgroup counters, cgroup v1 (cgroupfs driver) or v2. */

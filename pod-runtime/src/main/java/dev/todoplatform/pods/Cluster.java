@@ -61,6 +61,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> configMaps = new LinkedHashMap<>();
     private final Map<String, ServiceProxy> services = new LinkedHashMap<>();
+    private KernelServices kernelServices;
     private final ClusterDns dns;
     /** Headless Services: name -> selector (their names resolve to the selected pods). */
     private final Map<String, Map<String, String>> headless = new LinkedHashMap<>();
@@ -238,6 +239,9 @@ public final class Cluster implements AutoCloseable {
         }
         down(stack, false); // what a previous run left: containers, emptyDirs (claims stay)
         Docker.run("network", "create", "--label", STACK_LABEL + "=" + stack, network());
+        kernelServices = new KernelServices(stack,
+                Docker.run("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", network()).trim());
+        kernelServices.start();
         dns.start();
         services.values().forEach(s -> s.start(s.loadBalancer ? options.loadBalancerPort() : 0));
         ticker = Threads.TICKS.scheduleWithFixedDelay(this::tick, 500, 500, TimeUnit.MILLISECONDS);
@@ -345,6 +349,10 @@ public final class Cluster implements AutoCloseable {
 
     String namespace() {
         return namespace;
+    }
+
+    KernelServices kernelServices() {
+        return kernelServices;
     }
 
     String network() {
@@ -538,6 +546,16 @@ public final class Cluster implements AutoCloseable {
         return "http://127.0.0.1:" + lb.publishedPort() + "/";
     }
 
+    /**
+     * The LoadBalancer Service's own address, as a cloud's external IP: what the benchmark measures through, with
+     * no port forwarder of the engine (its userland proxy) on the way, which no cloud has.
+     */
+    public String loadBalancerUrl() {
+        ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
+                .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
+        return "http://" + Docker.address(lb.container()) + ":" + lb.ports.get(0).port() + "/";
+    }
+
     /** The 127.0.0.1 port the LoadBalancer Service's {@code servicePort} (e.g. 443) is published on. */
     public int loadBalancerPort(int servicePort) {
         ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
@@ -670,6 +688,7 @@ public final class Cluster implements AutoCloseable {
      * stays: a later run must never find a volume of this one (a node would start on another cluster's data).
      */
     public static void down(String stack, boolean wipe) {
+        KernelServices.remove(stack);
         Poll.until(Duration.ofSeconds(60), "stack " + stack + " removed", () -> {
             String ids = Docker.run("ps", "-aq", "--filter", "label=" + STACK_LABEL + "=" + stack);
             if (!ids.isBlank()) {

@@ -17,11 +17,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A ClusterIP (or LoadBalancer) Service as kube-proxy makes it: one stable address under the Service's DNS
- * names that spreads each new connection over the endpoints that are ready now. Endpoints that leave keep their
- * open connections (as conntrack does) but get no new ones. Here that address is an HAProxy container in TCP
- * mode whose servers the runtime sets through HAProxy's runtime API; a LoadBalancer Service is also published
- * on 127.0.0.1.
+ * A Service: one stable address under the Service's DNS names that spreads each new connection over the endpoints
+ * that are ready now. Endpoints that leave keep their open connections (as conntrack does) but get no new ones.
+ * A ClusterIP Service is made in the kernel, as kube-proxy makes it ({@link KernelServices}). A LoadBalancer
+ * Service stands for the cloud's load balancer, a part outside the cluster: an HAProxy container in TCP mode
+ * whose servers the runtime sets through HAProxy's runtime API, reached at its own address (the external IP) or
+ * published on 127.0.0.1.
  */
 final class ServiceProxy {
     /** One port of the Service: what clients connect to, and the container port (number or name) behind it. */
@@ -36,6 +37,8 @@ final class ServiceProxy {
     private final Cluster cluster;
     private final Path dir;
     private Map<String, String> current = Map.of();
+    /** A ClusterIP Service's virtual address. */
+    private String address;
     /** Service port -> its 127.0.0.1 port, for a LoadBalancer. */
     private final Map<Integer, Integer> published = new LinkedHashMap<>();
 
@@ -66,6 +69,14 @@ final class ServiceProxy {
     }
 
     void start(int hostPort) {
+        if (!loadBalancer) {
+            address = cluster.kernelServices().allocate();
+            for (Port p : ports) {
+                cluster.kernelServices().update(address, p.port(), List.of());
+            }
+            cluster.dns().publish("svc-" + name, address, List.of(cluster.serviceName(name)));
+            return;
+        }
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, Modes.of(0777)); // HAProxy (non-root) creates its socket here
@@ -125,7 +136,10 @@ final class ServiceProxy {
         return cfg.toString();
     }
 
-    /** Sets the endpoints: slot per ready pod, every other slot disabled (its open connections stay). */
+    /**
+     * Sets the endpoints. On the load balancer, a slot per ready pod, every other slot disabled (its open
+     * connections stay).
+     */
     synchronized void update(List<Pod> readyPods) {
         Map<String, String> wanted = new LinkedHashMap<>();
         for (Port p : ports) {
@@ -140,6 +154,19 @@ final class ServiceProxy {
         if (wanted.equals(current)) {
             return;
         }
+        if (!loadBalancer) {
+            for (Port p : ports) {
+                cluster.kernelServices().update(address, p.port(), wanted.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith(p.port() + "/")).map(Map.Entry::getValue).sorted().toList());
+            }
+        } else {
+            balance(wanted);
+        }
+        current = wanted;
+        cluster.event("service " + name + " endpoints: " + wanted.values());
+    }
+
+    private void balance(Map<String, String> wanted) {
         StringBuilder commands = new StringBuilder();
         for (Port p : ports) {
             List<String> endpoints = wanted.entrySet().stream().filter(e -> e.getKey().startsWith(p.port() + "/"))
@@ -157,8 +184,6 @@ final class ServiceProxy {
             }
         }
         command(commands.toString());
-        current = wanted;
-        cluster.event("service " + name + " endpoints: " + wanted.values());
     }
 
     private String command(String line) {
