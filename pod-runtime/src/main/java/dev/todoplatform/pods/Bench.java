@@ -98,11 +98,11 @@ public final class Bench {
             Path script = what.equals("create") ? create : what.equals("mixed") ? mixed : null;
             ReadYourWrites check = what.equals("mixed") ? new ReadYourWrites(http, url).start() : null;
             Map<String, Long> before = cpuByComponent(cluster);
-            long[] machineBefore = machineTicks();
+            long machineBefore = machineTicks();
             long runStart = System.nanoTime();
             Wrk.Result r = Wrk.run(figure.getValue(), seconds, connections, script);
             double runSeconds = (System.nanoTime() - runStart) / 1e9;
-            long[] machineAfter = machineTicks();
+            long machineAfter = machineTicks();
             Map<String, Long> after = cpuByComponent(cluster);
             if (check != null) {
                 check.stop();
@@ -121,7 +121,7 @@ public final class Bench {
             System.out.printf("bench %s cpu by component: %s ms/request%s%n", what, perRequest.entrySet().stream()
                     .map(e -> e.getKey() + " " + String.format("%.3f", e.getValue())).collect(Collectors.joining(", ")),
                     r.errors().isEmpty() ? "" : "; errors: " + r.errors());
-            double busy = (machineAfter[0] - machineBefore[0]) / 100.0 / runSeconds;
+            double busy = (machineAfter - machineBefore) / 100.0 / runSeconds;
             double stackCores = total * r.requests() / 1e3 / runSeconds;
             double lbCores = perRequest.getOrDefault(LOAD_BALANCER, 0.0) * r.requests() / 1e3 / runSeconds;
             System.out.printf("bench %s machine: %.2f of %d cores busy: the stack %.2f, the load balancer %.2f, "
@@ -243,14 +243,14 @@ public final class Bench {
     }
 
     /** The whole machine's busy time (ticks of 1/100 s: all but idle and iowait), from /proc/stat. */
-    private static long[] machineTicks() {
+    private static long machineTicks() {
         try {
             String[] cpu = Files.readString(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split("\\s+");
             long busy = 0;
             for (int i = 1; i < Math.min(cpu.length, 9); i++) {
                 busy += i == 4 || i == 5 ? 0 : Long.parseLong(cpu[i]);
             }
-            return new long[] {busy};
+            return busy;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

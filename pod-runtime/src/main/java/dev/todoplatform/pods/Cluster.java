@@ -541,9 +541,7 @@ public final class Cluster implements AutoCloseable {
 
     /** The LoadBalancer Service's address on this machine. */
     public String url() {
-        ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
-                .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
-        return "http://127.0.0.1:" + lb.publishedPort() + "/";
+        return "http://127.0.0.1:" + loadBalancer().publishedPort() + "/";
     }
 
     /**
@@ -551,16 +549,18 @@ public final class Cluster implements AutoCloseable {
      * no port forwarder of the engine (its userland proxy) on the way, which no cloud has.
      */
     public String loadBalancerUrl() {
-        ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
-                .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
+        ServiceProxy lb = loadBalancer();
         return "http://" + Docker.address(lb.container()) + ":" + lb.ports.get(0).port() + "/";
     }
 
     /** The 127.0.0.1 port the LoadBalancer Service's {@code servicePort} (e.g. 443) is published on. */
     public int loadBalancerPort(int servicePort) {
-        ServiceProxy lb = services.values().stream().filter(s -> s.loadBalancer).findFirst()
+        return loadBalancer().publishedPort(servicePort);
+    }
+
+    private ServiceProxy loadBalancer() {
+        return services.values().stream().filter(s -> s.loadBalancer).findFirst()
                 .orElseThrow(() -> new IllegalStateException("stack " + stack + " has no LoadBalancer Service"));
-        return lb.publishedPort(servicePort);
     }
 
     public List<PodStatus> pods() {

@@ -1,8 +1,5 @@
 package dev.todoplatform.pods;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,23 +77,23 @@ final class KernelServices {
             }
         });
         rules.append("COMMIT\n");
-        run(List.of("iptables-restore", "--wait", "--noflush"), rules.toString());
+        HostCommand.run(List.of("iptables-restore", "--wait", "--noflush"), rules.toString());
     }
 
     /** Deletes a stack's chains and the rules that lead to them, whatever is left of them. */
     static void remove(String stack) {
         String chain = chain(stack);
         for (String table : List.of("nat", "filter")) {
-            for (String rule : run(List.of("iptables", "-w", "-t", table, "-S"), null).split("\n")) {
+            for (String rule : HostCommand.run(List.of("iptables", "-w", "-t", table, "-S"), null).split("\n")) {
                 if (rule.startsWith("-A ") && rule.endsWith("-j " + chain)) {
                     List<String> delete = new ArrayList<>(List.of("iptables", "-w", "-t", table, "-D"));
                     delete.addAll(List.of(rule.substring(3).split(" ")));
-                    run(delete, null);
+                    HostCommand.run(delete, null);
                 }
             }
-            if (run(List.of("iptables", "-w", "-t", table, "-S"), null).contains("-N " + chain + "\n")) {
-                run(List.of("iptables", "-w", "-t", table, "-F", chain), null);
-                run(List.of("iptables", "-w", "-t", table, "-X", chain), null);
+            if (HostCommand.run(List.of("iptables", "-w", "-t", table, "-S"), null).contains("-N " + chain + "\n")) {
+                HostCommand.run(List.of("iptables", "-w", "-t", table, "-F", chain), null);
+                HostCommand.run(List.of("iptables", "-w", "-t", table, "-X", chain), null);
             }
         }
     }
@@ -104,27 +101,6 @@ final class KernelServices {
     private static void iptables(String... args) {
         List<String> command = new ArrayList<>(List.of("iptables", "-w"));
         command.addAll(List.of(args));
-        run(command, null);
-    }
-
-    private static String run(List<String> command, String input) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (input != null) {
-                p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-            }
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + ": " + out.strip()
-                        + (input == null ? "" : "\n" + input));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        HostCommand.run(command, null);
     }
 }

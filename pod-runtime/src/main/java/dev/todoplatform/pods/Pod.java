@@ -275,16 +275,9 @@ final class Pod {
         List<String> command = new ArrayList<>(List.of("nsenter", "-t", pid, "-n", "iptables", "-w"));
         command.addAll(List.of(rule));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("pod " + name + ": " + String.join(" ", command) + ": " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            HostCommand.run(command, null);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("pod " + name + ": " + e.getMessage(), e);
         }
     }
 
