@@ -48,10 +48,10 @@ class KernelServicesTest {
 
         Cluster.down(STACK, true);
         for (String table : List.of("nat", "filter")) {
-            String rules = Commands.iptables(table);
+            String rules = iptables(table);
             assertFalse(rules.contains("TP-" + STACK), table + " still has the stack's rules:\n" + rules);
         }
-        assertTrue(Commands.iptables("nat").contains("-P PREROUTING"));
+        assertTrue(iptables("nat").contains("-P PREROUTING"));
     }
 
     private static Socket connect(String address) throws IOException {
@@ -60,10 +60,7 @@ class KernelServicesTest {
         return socket;
     }
 
-    private static final class Commands {
-        static String iptables(String table) throws IOException {
-            Process p = new ProcessBuilder("iptables", "-w", "-t", table, "-S").redirectErrorStream(true).start();
-            return new String(p.getInputStream().readAllBytes());
-        }
+    private static String iptables(String table) {
+        return HostCommand.run(List.of("iptables", "-w", "-t", table, "-S"), null);
     }
 }
