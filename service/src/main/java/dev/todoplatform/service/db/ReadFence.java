@@ -59,6 +59,12 @@ public final class ReadFence {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
+    /** Where a lookup issued for a request gets its connection (only the request that issues one needs one). */
+    @FunctionalInterface
+    public interface ConnectionSource {
+        Connection connection() throws SQLException;
+    }
+
     /** Where a read goes, and what its result holds. */
     public enum Route {
         /**
@@ -80,7 +86,7 @@ public final class ReadFence {
     public boolean await(Connection connection) throws SQLException {
         Object session = connection.unwrap(PGConnection.class);
         return primaryReaders.contains(session)
-                || route(connection, primaryPosition(connection, System.nanoTime())) != Route.SEND_TO_PRIMARY;
+                || route(connection, primaryPosition(() -> connection, System.nanoTime())) != Route.SEND_TO_PRIMARY;
     }
 
     /** Where a read needing the position the caller looked up ({@link #primaryPosition}) goes. */
@@ -124,9 +130,10 @@ public final class ReadFence {
      * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
      * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
      * newer one waits for the one in flight, then the first such request issues the next for all of them (a
-     * lookup each per request in flight cost the database path more than the reads did).
+     * lookup each per request in flight cost the database path more than the reads did). Only a request that
+     * issues a lookup takes a connection from {@code connections}.
      */
-    public Position primaryPosition(Connection connection, long began) throws SQLException {
+    public Position primaryPosition(ConnectionSource connections, long began) throws SQLException {
         while (true) {
             Lookup last = latest.get();
             boolean usable = last != null && last.issuedNanos() - began >= 0;
@@ -146,17 +153,18 @@ public final class ReadFence {
             }
             Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
             if (latest.compareAndSet(last, mine)) {
-                return lookUp(mine, connection);
+                return lookUp(mine, connections);
             }
         }
         Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
         latest.accumulateAndGet(mine, (current, next) ->
                 current == null || next.issuedNanos() - current.issuedNanos() > 0 ? next : current);
-        return lookUp(mine, connection);
+        return lookUp(mine, connections);
     }
 
-    private static Position lookUp(Lookup lookup, Connection connection) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement(PRIMARY_LSN); ResultSet rs = st.executeQuery()) {
+    private static Position lookUp(Lookup lookup, ConnectionSource connections) throws SQLException {
+        try (PreparedStatement st = connections.connection().prepareStatement(PRIMARY_LSN);
+                ResultSet rs = st.executeQuery()) {
             rs.next();
             Position position = new Position(Long.parseLong(rs.getString(2), 16), lsn(rs.getString(1)));
             lookup.position().complete(position);

@@ -38,11 +38,45 @@ public final class Retry {
         this.budgetNanos = TimeUnit.MILLISECONDS.toNanos(budgetMillis);
     }
 
+    /** A unit of work that takes a connection only if it needs one (a list kept in memory needs none). */
+    @FunctionalInterface
+    public interface LazyWork<T> {
+        T run(Lease lease) throws SQLException;
+    }
+
+    /** An attempt's connection, taken from the pool on first use and given back when the attempt ends. */
+    public static final class Lease implements AutoCloseable {
+        private final Database database;
+        private Connection connection;
+
+        private Lease(Database database) {
+            this.database = database;
+        }
+
+        public Connection connection() throws SQLException {
+            if (connection == null) {
+                connection = database.connection();
+            }
+            return connection;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+    }
+
     public <T> T run(Work<T> work) {
+        return runLazy(lease -> work.run(lease.connection()));
+    }
+
+    public <T> T runLazy(LazyWork<T> work) {
         long deadline = System.nanoTime() + budgetNanos;
         for (int attempt = 0; ; attempt++) {
-            try (Connection connection = database.connection()) {
-                return work.run(connection);
+            try (Lease lease = new Lease(database)) {
+                return work.run(lease);
             } catch (SQLException e) {
                 if (!isTransient(e)) {
                     throw new IllegalStateException("database error " + e.getSQLState(), e);

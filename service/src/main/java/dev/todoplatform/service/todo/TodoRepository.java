@@ -26,21 +26,21 @@ public final class TodoRepository {
     }
 
     public List<Todo> list(long limit, long afterId) {
-        return retry.run(c -> {
-            ReadFence.Position at = fence.primaryPosition(c, System.nanoTime());
-            List<Todo> known = lists.get(at, limit, afterId);
-            if (known != null) {
-                return known;
-            }
-            String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
-            ReadFence.Route route = fence.route(c, at);
-            try (PreparedStatement st = c.prepareStatement(route == ReadFence.Route.SEND_TO_PRIMARY ? ReadFence.ON_PRIMARY + sql : sql)) {
-                st.setLong(1, afterId);
-                st.setLong(2, limit);
-                List<Todo> page = all(st);
-                // Only a standby's result stands for the position (ReadFence.Route); a primary's is this request's.
-                return route == ReadFence.Route.REPLAYED ? lists.put(at, limit, afterId, page) : page;
-            }
+        // A connection only for what needs one: a request that joins another's position lookup and finds the
+        // list kept holds none while it waits (with 4 per instance, waiting lookups held them all: BENCHMARKS.md).
+        return retry.runLazy(lease -> {
+            ReadFence.Position at = fence.primaryPosition(lease::connection, System.nanoTime());
+            return lists.read(at, limit, afterId, () -> {
+                Connection c = lease.connection();
+                String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
+                ReadFence.Route route = fence.route(c, at);
+                try (PreparedStatement st = c.prepareStatement(route == ReadFence.Route.SEND_TO_PRIMARY ? ReadFence.ON_PRIMARY + sql : sql)) {
+                    st.setLong(1, afterId);
+                    st.setLong(2, limit);
+                    // Only a standby's result stands for the position (ReadFence.Route); a primary's is this request's.
+                    return new ListCache.Read(all(st), route == ReadFence.Route.REPLAYED);
+                }
+            });
         });
     }
 
