@@ -45,6 +45,11 @@ public final class Database implements AutoCloseable {
         props.setProperty("connectTimeout", "2");
         props.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         props.setProperty("tcpKeepAlive", "true");
+        // PostgreSQL's simple query protocol: one Query message per statement, parameters inlined (escaped) by the
+        // driver. Through PgPool a statement in the extended protocol (Parse/Bind/Execute/Sync) cost 2.4 times the
+        // CPU: PgPool handles each message and also syncs the session's standby backend (BENCHMARKS.md, "One
+        // message per statement"). Every statement here is short and runs once per request.
+        props.setProperty("preferQueryMode", "simple");
         return props;
     }
 
