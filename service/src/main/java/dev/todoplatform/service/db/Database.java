@@ -30,7 +30,9 @@ public final class Database implements AutoCloseable {
         config.setConnectionTimeout(2_000);
         config.setValidationTimeout(1_000);
         config.setKeepaliveTime(30_000);
-        config.setMaxLifetime(600_000);
+        // A minute: PgPool picks a session's read node when it opens, so a session opened while no standby was up
+        // (the stack starting, a failover) reads on the primary until it ends; within a minute it reads on a standby.
+        config.setMaxLifetime(60_000);
         // The pool starts even when the database is not up yet; requests get 503 until it is.
         config.setInitializationFailTimeout(-1);
         if (registry != null) {
@@ -42,6 +44,10 @@ public final class Database implements AutoCloseable {
     private static Properties driverProperties(int socketTimeoutSeconds) {
         Properties props = new Properties();
         props.setProperty("ApplicationName", "todo");
+        // The stack's PostgreSQL. At 9.0 or more the driver sends the application name in the startup packet, where
+        // PgPool reads it to send the session's reads to a standby (pgpool.conf, app_name_redirect_preference_list);
+        // below, it sets the name by a statement after connecting, too late for that, and one round trip more.
+        props.setProperty("assumeMinServerVersion", "15");
         props.setProperty("connectTimeout", "2");
         props.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         props.setProperty("tcpKeepAlive", "true");
