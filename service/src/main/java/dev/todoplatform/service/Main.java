@@ -37,6 +37,8 @@ public final class Main {
     private static final long RETRY_BUDGET_MS = 15_000;
     /** How long a read waits for its standby to catch up before it reads from the primary instead. */
     private static final long FENCE_TIMEOUT_MS = 500;
+    /** The least time between two lookups of the primary's position by one instance (ReadFence, BENCHMARKS.md). */
+    private static final long LOOKUP_SPACING_US = 5_000;
 
     private Main() {
     }
@@ -79,7 +81,7 @@ public final class Main {
             Database database = new Database(settings, registry);
             resources.add(database);
             Migrations.requireCurrent(database);
-            TodoRepository todos = new TodoRepository(new Retry(database, RETRY_BUDGET_MS), new ReadFence(FENCE_TIMEOUT_MS));
+            TodoRepository todos = new TodoRepository(new Retry(database, RETRY_BUDGET_MS), new ReadFence(FENCE_TIMEOUT_MS, LOOKUP_SPACING_US));
             new TodoApi(todos).register(router);
             new TodoPage(todos).register(router);
             router.route("GET", "/api/health", ex -> ex.health(database.answers()));

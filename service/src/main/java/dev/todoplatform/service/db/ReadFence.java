@@ -23,7 +23,8 @@ import org.postgresql.PGConnection;
  * <ul>
  * <li>one position lookup serves every request that began before it was issued: a request joins a lookup in
  * flight or just done if that lookup was issued after the request began, and otherwise waits for the one in
- * flight and then joins (or issues) the next: one lookup in flight at a time;</li>
+ * flight and then joins (or issues) the next: one lookup in flight at a time, and lookups at least a spacing
+ * apart, so that under load each serves many requests (back to back, each served fewer than two);</li>
  * <li>a session remembers how far its read node had replayed (replay only moves forward, and a failover ends the
  * session), so a read whose position is already behind that needs no replay check.</li>
  * </ul>
@@ -50,13 +51,21 @@ public final class ReadFence {
     }
 
     private final long timeoutNanos;
+    private final long spacingNanos;
     private final AtomicReference<Lookup> latest = new AtomicReference<>();
     private final Set<Object> primaryReaders = Collections.synchronizedSet(
             Collections.newSetFromMap(new WeakHashMap<>()));
     private final Map<Object, Long> replayed = Collections.synchronizedMap(new WeakHashMap<>());
 
-    public ReadFence(long timeoutMillis) {
+    /**
+     * @param timeoutMillis how long a read waits for its read node to replay the position before it goes to the
+     *                      primary
+     * @param spacingMicros the least time between the issue of two lookups: a request that needs a new lookup
+     *                      sooner waits for it, and so do all the requests that begin meanwhile
+     */
+    public ReadFence(long timeoutMillis, long spacingMicros) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        this.spacingNanos = TimeUnit.MICROSECONDS.toNanos(spacingMicros);
     }
 
     /** Where a lookup issued for a request gets its connection (only the request that issues one needs one). */
@@ -129,8 +138,9 @@ public final class ReadFence {
     /**
      * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
      * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
-     * newer one waits for the one in flight, then the first such request issues the next for all of them (a
-     * lookup each per request in flight cost the database path more than the reads did). Only a request that
+     * newer one waits for the one in flight, then the first such request issues the next for all of them, a
+     * spacing after the last (a lookup each per request in flight cost the database path more than the reads did;
+     * back to back, under load, there was still one lookup per 1.6 list requests). Only a request that
      * issues a lookup takes a connection from {@code connections}.
      */
     public Position primaryPosition(ConnectionSource connections, long began) throws SQLException {
@@ -151,8 +161,14 @@ public final class ReadFence {
                     break; // that lookup failed or hangs (a failover): look up on this request's own connection
                 }
             }
-            Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
+            // Issued at once, or a spacing after the last one: every request that begins until then joins it.
+            long now = System.nanoTime();
+            long issue = last == null || now - (last.issuedNanos() + spacingNanos) >= 0 ? now : last.issuedNanos() + spacingNanos;
+            Lookup mine = new Lookup(issue, new CompletableFuture<>());
             if (latest.compareAndSet(last, mine)) {
+                for (long wait; (wait = issue - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(wait);
+                }
                 return lookUp(mine, connections);
             }
         }

@@ -48,7 +48,7 @@ class ReadFenceTest {
         ResultSet behind = row(true, "0/2FFFFFF");
         ResultSet caughtUp = row(true, "0/3000000");
         when(readNode.executeQuery()).thenReturn(behind, behind, caughtUp);
-        ReadFence fence = new ReadFence(500);
+        ReadFence fence = new ReadFence(500, 0);
         assertEquals(ReadFence.Route.REPLAYED, fence.route(connection, fence.primaryPosition(() -> connection, System.nanoTime())),
                 "a standby's result stands for the position");
         verify(readNode, times(3)).executeQuery();
@@ -58,8 +58,8 @@ class ReadFenceTest {
     void aStandbyStillBehindAtTheTimeoutSendsTheReadToThePrimary() throws Exception {
         ResultSet behind = row(true, "0/1000000");
         when(readNode.executeQuery()).thenReturn(behind);
-        assertFalse(new ReadFence(20).await(connection), "never a stale read");
-        ReadFence fence = new ReadFence(20);
+        assertFalse(new ReadFence(20, 0).await(connection), "never a stale read");
+        ReadFence fence = new ReadFence(20, 0);
         assertEquals(ReadFence.Route.SEND_TO_PRIMARY, fence.route(connection, fence.primaryPosition(() -> connection, System.nanoTime())));
     }
 
@@ -67,7 +67,7 @@ class ReadFenceTest {
     void aSessionReadingFromThePrimaryIsNotFencedAgain() throws Exception {
         ResultSet onPrimary = row(false, null);
         when(readNode.executeQuery()).thenReturn(onPrimary);
-        ReadFence fence = new ReadFence(500);
+        ReadFence fence = new ReadFence(500, 0);
         assertTrue(fence.await(connection));
         assertTrue(fence.await(connection));
         verify(connection, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
@@ -79,7 +79,7 @@ class ReadFenceTest {
     @Test
     void aLookupIssuedBeforeAReadBeganIsNotReused() throws Exception {
         when(readNode.executeQuery()).thenAnswer(i -> row(true, "0/3000000"));
-        ReadFence fence = new ReadFence(500);
+        ReadFence fence = new ReadFence(500, 0);
         assertTrue(fence.await(connection));
         Connection other = session();
         assertTrue(fence.await(other));
@@ -93,7 +93,7 @@ class ReadFenceTest {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
         holdPrimaryLookup(sent, answer);
-        ReadFence fence = new ReadFence(2_000);
+        ReadFence fence = new ReadFence(2_000, 0);
         long began = System.nanoTime(); // the second read began before the first one's lookup is issued
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -120,7 +120,7 @@ class ReadFenceTest {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
         holdPrimaryLookup(sent, answer);
-        ReadFence fence = new ReadFence(5_000);
+        ReadFence fence = new ReadFence(5_000, 0);
         Connection[] later = {session(), session(), session()};
         List<Thread> threads = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
@@ -154,11 +154,45 @@ class ReadFenceTest {
         assertEquals(1, lookups, "one lookup for the three reads that waited");
     }
 
+    /**
+     * Lookups are a spacing apart: a read that needs a new lookup sooner waits until then, and the reads that
+     * begin meanwhile join that lookup instead of each waiting for the next.
+     */
+    @Test
+    void lookupsAreASpacingApartAndServeTheReadsThatBeganMeanwhile() throws Exception {
+        long spacingNanos = TimeUnit.MILLISECONDS.toNanos(300);
+        ReadFence fence = new ReadFence(5_000, TimeUnit.NANOSECONDS.toMicros(spacingNanos));
+        long firstIssued = System.nanoTime();
+        fence.primaryPosition(() -> connection, firstIssued);
+        List<Thread> threads = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r);
+            threads.add(t);
+            return t;
+        });
+        try {
+            Future<Long> second = pool.submit(() -> {
+                fence.primaryPosition(() -> connection, System.nanoTime());
+                return System.nanoTime();
+            });
+            Poll.until(Duration.ofSeconds(5), "the second read waiting for its lookup's time", () ->
+                    threads.size() == 1 && threads.get(0).getState() == Thread.State.TIMED_WAITING);
+            Future<ReadFence.Position> third = pool.submit(() -> fence.primaryPosition(() -> {
+                throw new AssertionError("a read that began before the next lookup's time issued its own");
+            }, System.nanoTime()));
+            assertTrue(second.get(5, TimeUnit.SECONDS) - firstIssued >= spacingNanos, "the second lookup waited");
+            assertEquals(new ReadFence.Position(1, 0x3000000L), third.get(5, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
     /** A session whose read node has already replayed past the position needs no replay check. */
     @Test
     void aSessionAlreadyPastThePositionIsNotPolledAgain() throws Exception {
         when(readNode.executeQuery()).thenAnswer(i -> row(true, "0/4000000"));
-        ReadFence fence = new ReadFence(500);
+        ReadFence fence = new ReadFence(500, 0);
         assertTrue(fence.await(connection));
         assertTrue(fence.await(connection));
         verify(readNode, times(1)).executeQuery();
