@@ -65,6 +65,20 @@ public final class Cli {
         }
     }
 
+    /**
+     * Data volumes whose passwords are gone (the state directory was lost, the engine's volumes were not) hold
+     * databases that new passwords cannot open: every node would wait for a peer it cannot log in to. Refused.
+     */
+    static void requirePasswordsOfData(String stack, Path stateRoot) {
+        List<String> volumes = Cluster.claimVolumes(stack);
+        Path file = stateRoot.resolve(stack).resolve("passwords");
+        if (!volumes.isEmpty() && !Files.exists(file)) {
+            throw new IllegalStateException("stack " + stack + " has data volumes (" + String.join(", ", volumes)
+                    + ") but not the passwords they were made with (" + file + " is gone); remove the volumes, and"
+                    + " their data, with: ./scripts/local down " + stack + " --wipe");
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: up STACK [--port N] | status STACK | down STACK [--wipe]");
@@ -98,6 +112,7 @@ public final class Cli {
 
     private static void up(String stack, int port, Path status) throws IOException, InterruptedException {
         long start = System.nanoTime();
+        requirePasswordsOfData(stack, stateRoot());
         Cluster cluster = Cluster.load(stack, render(stack, stateRoot()), new Cluster.Options(stateRoot(), repo(), port, false));
         cluster.apply();
         System.out.printf("pods: %s %d/%d ready in %.1f s%n", stack, cluster.readyPods(), cluster.servingPods(),

@@ -713,6 +713,12 @@ public final class Cluster implements AutoCloseable {
         });
     }
 
+    /** The engine volumes provisioned for the claims of a stack (its data). */
+    static List<String> claimVolumes(String stack) {
+        return Docker.run("volume", "ls", "-q", "--filter", "label=" + STACK_LABEL + "=" + stack,
+                "--filter", "label=" + CLAIM_LABEL + "=true").lines().filter(v -> !v.isBlank()).sorted().toList();
+    }
+
     /** An inspect format printing the values of these labels, separated by spaces (empty where unset). */
     private static String labels(String... keys) {
         return String.join(" ", Arrays.stream(keys).map(k -> "{{index .Labels \"" + k + "\"}}").toList());

@@ -2,13 +2,16 @@ package dev.todoplatform.pods;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.todoplatform.infra.Render;
 import dev.todoplatform.infra.StackFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a stack's down leaves for its next run: nothing of it. A stack never starts on a volume it did not provision. The engine makes any volume a container asks to mount,
@@ -56,6 +59,26 @@ class DownTest {
         assertEquals(STACK, Docker.run("volume", "inspect", "-f", "{{index .Labels \"" + Cluster.STACK_LABEL + "\"}}", volume));
         assertTrue(cluster.lastEvents(5).stream().anyMatch(e -> e.endsWith(volume + " was made by the engine, not provisioned: removed")),
                 cluster.lastEvents(5).toString());
+    }
+
+    /**
+     * Data kept without its passwords (the state directory lost, the engine's volumes kept: seen on a machine
+     * whose /var/tmp was new) is refused with the command that removes it, instead of a stack whose nodes wait for
+     * peers they cannot log in to.
+     */
+    @Test
+    void aStackWhoseDataOutlivedItsPasswordsIsRefusedWithTheWayOut(@TempDir Path stateRoot) throws Exception {
+        Cli.requirePasswordsOfData(STACK, stateRoot); // no data: nothing to refuse
+        String claim = "tp-" + STACK + "-data-postgres-0";
+        Docker.run("volume", "create", "--label", Cluster.STACK_LABEL + "=" + STACK, "--label", Cluster.CLAIM_LABEL + "=true", claim);
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> Cli.requirePasswordsOfData(STACK, stateRoot));
+        assertTrue(refused.getMessage().contains(claim) && refused.getMessage().endsWith("./scripts/local down " + STACK + " --wipe"),
+                refused.getMessage());
+
+        Files.createDirectories(stateRoot.resolve(STACK));
+        Files.writeString(stateRoot.resolve(STACK).resolve("passwords"), "");
+        Cli.requirePasswordsOfData(STACK, stateRoot); // the data's passwords are kept: it starts
     }
 
     @Test
