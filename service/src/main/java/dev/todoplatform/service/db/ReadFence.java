@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
@@ -23,8 +24,9 @@ import org.postgresql.PGConnection;
  * <ul>
  * <li>one position lookup serves every request that began before it was issued: a request joins a lookup in
  * flight or just done if that lookup was issued after the request began, and otherwise waits for the one in
- * flight and then joins (or issues) the next: one lookup in flight at a time, and lookups at least a spacing
- * apart, so that under load each serves many requests (back to back, each served fewer than two);</li>
+ * flight and then joins (or issues) the next: one lookup in flight at a time, and while they are shared, lookups
+ * at least a spacing apart, so that under load each serves many requests (back to back, each served fewer than
+ * two);</li>
  * <li>a session remembers how far its read node had replayed (replay only moves forward, and a failover ends the
  * session), so a read whose position is already behind that needs no replay check.</li>
  * </ul>
@@ -46,8 +48,14 @@ public final class ReadFence {
     public record Position(long timeline, long lsn) {
     }
 
-    /** A position lookup: when it was issued (before its query was sent), and its answer. */
-    private record Lookup(long issuedNanos, CompletableFuture<Position> position) {
+    /**
+     * A position lookup: when it was issued (before its query was sent), its answer, and whether a request other
+     * than its issuer used it.
+     */
+    private record Lookup(long issuedNanos, CompletableFuture<Position> position, AtomicBoolean joined) {
+        Lookup(long issuedNanos) {
+            this(issuedNanos, new CompletableFuture<>(), new AtomicBoolean());
+        }
     }
 
     private final long timeoutNanos;
@@ -60,8 +68,8 @@ public final class ReadFence {
     /**
      * @param timeoutMillis how long a read waits for its read node to replay the position before it goes to the
      *                      primary
-     * @param spacingMicros the least time between the issue of two lookups: a request that needs a new lookup
-     *                      sooner waits for it, and so do all the requests that begin meanwhile
+     * @param spacingMicros the least time between the issue of two lookups while they are shared: a request that
+     *                      needs a new lookup sooner waits for it, and so do all the requests that begin meanwhile
      */
     public ReadFence(long timeoutMillis, long spacingMicros) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -139,8 +147,9 @@ public final class ReadFence {
      * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
      * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
      * newer one waits for the one in flight, then the first such request issues the next for all of them, a
-     * spacing after the last (a lookup each per request in flight cost the database path more than the reads did;
-     * back to back, under load, there was still one lookup per 1.6 list requests). Only a request that
+     * spacing after the last while lookups are shared (a lookup each per request in flight cost the database path
+     * more than the reads did; back to back, under load, there was still one lookup per 1.6 list requests; spaced
+     * always, a lone client waited the spacing on each request). Only a request that
      * issues a lookup takes a connection from {@code connections}.
      */
     public Position primaryPosition(ConnectionSource connections, long began) throws SQLException {
@@ -151,6 +160,9 @@ public final class ReadFence {
                 try {
                     Position position = last.position().get(timeoutNanos, TimeUnit.NANOSECONDS);
                     if (usable) {
+                        if (!last.joined().get()) {
+                            last.joined().set(true);
+                        }
                         return position;
                     }
                     continue; // it was issued too early for this request: the next one
@@ -161,10 +173,13 @@ public final class ReadFence {
                     break; // that lookup failed or hangs (a failover): look up on this request's own connection
                 }
             }
-            // Issued at once, or a spacing after the last one: every request that begins until then joins it.
+            // A spacing after the last lookup if that one served more than its issuer (requests come faster than
+            // lookups: every one that begins until then joins this one), else at once (a lone client waits for
+            // nothing).
             long now = System.nanoTime();
-            long issue = last == null || now - (last.issuedNanos() + spacingNanos) >= 0 ? now : last.issuedNanos() + spacingNanos;
-            Lookup mine = new Lookup(issue, new CompletableFuture<>());
+            long spaced = last == null || !last.joined().get() ? now : last.issuedNanos() + spacingNanos;
+            long issue = now - spaced >= 0 ? now : spaced;
+            Lookup mine = new Lookup(issue);
             if (latest.compareAndSet(last, mine)) {
                 for (long wait; (wait = issue - System.nanoTime()) > 0; ) {
                     LockSupport.parkNanos(wait);
@@ -172,7 +187,7 @@ public final class ReadFence {
                 return lookUp(mine, connections);
             }
         }
-        Lookup mine = new Lookup(System.nanoTime(), new CompletableFuture<>());
+        Lookup mine = new Lookup(System.nanoTime());
         latest.accumulateAndGet(mine, (current, next) ->
                 current == null || next.issuedNanos() - current.issuedNanos() > 0 ? next : current);
         return lookUp(mine, connections);

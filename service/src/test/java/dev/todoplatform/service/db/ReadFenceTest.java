@@ -155,15 +155,18 @@ class ReadFenceTest {
     }
 
     /**
-     * Lookups are a spacing apart: a read that needs a new lookup sooner waits until then, and the reads that
-     * begin meanwhile join that lookup instead of each waiting for the next.
+     * While lookups are shared, they are a spacing apart: a read that needs a new lookup sooner waits until then,
+     * and the reads that begin meanwhile join that lookup instead of each waiting for the next.
      */
     @Test
-    void lookupsAreASpacingApartAndServeTheReadsThatBeganMeanwhile() throws Exception {
+    void sharedLookupsAreASpacingApartAndServeTheReadsThatBeganMeanwhile() throws Exception {
         long spacingNanos = TimeUnit.MILLISECONDS.toNanos(300);
         ReadFence fence = new ReadFence(5_000, TimeUnit.NANOSECONDS.toMicros(spacingNanos));
         long firstIssued = System.nanoTime();
         fence.primaryPosition(() -> connection, firstIssued);
+        fence.primaryPosition(() -> {
+            throw new AssertionError("a read that began before the lookup was issued issued its own");
+        }, firstIssued - 1); // shared: the next lookup is spaced
         List<Thread> threads = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r);
@@ -186,6 +189,19 @@ class ReadFenceTest {
             pool.shutdownNow();
         }
         verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
+    }
+
+    /** A lone client's reads, each served by its own lookup, never wait for the spacing. */
+    @Test
+    void aLookupNobodyJoinedIsFollowedAtOnce() throws Exception {
+        long spacingNanos = TimeUnit.SECONDS.toNanos(10);
+        ReadFence fence = new ReadFence(5_000, TimeUnit.NANOSECONDS.toMicros(spacingNanos));
+        long start = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            fence.primaryPosition(() -> connection, System.nanoTime());
+        }
+        assertTrue(System.nanoTime() - start < spacingNanos, "a read waited for a spacing");
+        verify(connection, times(3)).prepareStatement(ReadFence.PRIMARY_LSN);
     }
 
     /** A session whose read node has already replayed past the position needs no replay check. */
