@@ -16,6 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * `fault NAME: unavailable S s, acknowledged N, lost N, client errors N, primaries after N`.
  */
 final class Fault {
+    /** RELIABILITY.md's target for writes after a fault; past it, the run prints what PgPool's failback loop did. */
+    static final double WRITES_TARGET_SECONDS = 5;
     /** What one run measured. */
     record Figures(String name, double unavailable, long acknowledged, long lost, int clientErrors, int primaries,
             List<String> errors, double onePrimaryAfterEnd, double lossWindow, double wholeAfterEnd) {
@@ -68,6 +70,13 @@ final class Fault {
         f.errors().forEach(e -> System.out.println("  client error: " + e));
         if (f.clientErrors() > 0) { // what the service logged about them (its pods' logs go with the stack)
             stack.serviceErrors().forEach(e -> System.out.println("  service: " + e));
+        }
+        if (f.unavailable() > WRITES_TARGET_SECONDS) { // what decided when writes came back, kept in the output
+            for (String pod : stack.cluster.podsOf("Deployment", "pgpool")) {
+                List<String> lines = stack.cluster.logs(pod, "failback").lines().filter(l -> l.contains("pgpool.sh")).toList();
+                lines.subList(Math.max(0, lines.size() - 15), lines.size())
+                        .forEach(l -> System.out.println("  " + pod + "/failback " + l));
+            }
         }
         return f;
     }
