@@ -123,11 +123,7 @@ class ReadFenceTest {
         ReadFence fence = new ReadFence(5_000, 0);
         Connection[] later = {session(), session(), session()};
         List<Thread> threads = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r);
-            threads.add(t);
-            return t;
-        });
+        ExecutorService pool = pool(4, threads);
         try {
             Future<ReadFence.Position> first = pool.submit(() -> fence.primaryPosition(() -> connection, System.nanoTime()));
             sent.await();
@@ -168,11 +164,7 @@ class ReadFenceTest {
             throw new AssertionError("a read that began before the lookup was issued issued its own");
         }, firstIssued - 1); // shared: the next lookup is spaced
         List<Thread> threads = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r);
-            threads.add(t);
-            return t;
-        });
+        ExecutorService pool = pool(2, threads);
         try {
             Future<Long> second = pool.submit(() -> {
                 fence.primaryPosition(() -> connection, System.nanoTime());
@@ -216,6 +208,15 @@ class ReadFenceTest {
     }
 
     /** The first connection's lookup counts down {@code sent}, then answers once {@code answer} is counted down. */
+    /** A pool whose threads are added to {@code threads}, so a test can see whether one is waiting. */
+    private static ExecutorService pool(int size, List<Thread> threads) {
+        return Executors.newFixedThreadPool(size, r -> {
+            Thread t = new Thread(r);
+            threads.add(t);
+            return t;
+        });
+    }
+
     private void holdPrimaryLookup(CountDownLatch sent, CountDownLatch answer) throws Exception {
         ResultSet position = position("0/3000000");
         when(primary.executeQuery()).thenAnswer(i -> {
