@@ -14,7 +14,7 @@ export PCPPASSFILE="$RUN_DIR/.pcppass" PGPASSWORD="$CHECK_PASSWORD" PGCONNECT_TI
 # shellcheck source=../postgres/sessions.sh
 . "$CONFIG_DIR/sessions.sh"
 
-log() { echo "pgpool.sh: $*" >&2; }
+log() { echo "$EPOCHREALTIME pgpool.sh: $*" >&2; } # the wall clock: the fault tests print these lines
 
 # pgpool's view of the nodes, one line each in node order: "ID HOST PORT STATUS ROLE" (STATUS 1 waiting,
 # 2 up, 3 down). Over PCP on the pod's socket. Not free: pgpool 4.3 answers it after pinging every backend

@@ -34,11 +34,13 @@ final class Fault {
     static Figures run(PodStack stack, Client client, String name, Step start, Duration length, Step end)
             throws Exception {
         long fault;
+        long faultEpochMillis; // the failback loop's log lines carry the wall clock
         long ended;
         Writers writers = new Writers(client, 4, name);
         try {
             Poll.until(Duration.ofSeconds(30), "writes flowing", () -> writers.acknowledged() >= 100);
             fault = System.nanoTime();
+            faultEpochMillis = System.currentTimeMillis();
             start.run();
             hold(length);
             end.run();
@@ -72,6 +74,7 @@ final class Fault {
             stack.serviceErrors().forEach(e -> System.out.println("  service: " + e));
         }
         if (f.unavailable() > WRITES_TARGET_SECONDS) { // what decided when writes came back, kept in the output
+            System.out.printf("  the fault began at %.3f (epoch seconds)%n", faultEpochMillis / 1e3);
             for (String pod : stack.cluster.podsOf("Deployment", "pgpool")) {
                 List<String> lines = stack.cluster.logs(pod, "failback").lines().filter(l -> l.contains("pgpool.sh")).toList();
                 lines.subList(Math.max(0, lines.size() - 15), lines.size())
