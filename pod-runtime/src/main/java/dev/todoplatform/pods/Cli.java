@@ -42,7 +42,7 @@ public final class Cli {
      * stack), so a stack whose volumes outlive a run keeps the passwords its data was made with.
      */
     public static List<Map<String, Object>> render(String stack, Path stateRoot) {
-        Path file = stateRoot.resolve(stack).resolve("passwords");
+        Path file = passwordsFile(stateRoot, stack);
         try {
             Properties stored = new Properties();
             if (Files.exists(file)) {
@@ -65,13 +65,18 @@ public final class Cli {
         }
     }
 
+    /** Where a stack's generated passwords are kept (what Pulumi's state does for a real stack). */
+    static Path passwordsFile(Path stateRoot, String stack) {
+        return stateRoot.resolve(stack).resolve("passwords");
+    }
+
     /**
      * Data volumes whose passwords are gone (the state directory was lost, the engine's volumes were not) hold
      * databases that new passwords cannot open: every node would wait for a peer it cannot log in to. Refused.
      */
     static void requirePasswordsOfData(String stack, Path stateRoot) {
         List<String> volumes = Cluster.claimVolumes(stack);
-        Path file = stateRoot.resolve(stack).resolve("passwords");
+        Path file = passwordsFile(stateRoot, stack);
         if (!volumes.isEmpty() && !Files.exists(file)) {
             throw new IllegalStateException("stack " + stack + " has data volumes (" + String.join(", ", volumes)
                     + ") but not the passwords they were made with (" + file + " is gone); remove the volumes, and"
@@ -95,7 +100,7 @@ public final class Cli {
                     Cluster.down(stack, wipe);
                     Files.deleteIfExists(status);
                     if (wipe) {
-                        Files.deleteIfExists(stateRoot().resolve(stack).resolve("passwords"));
+                        Files.deleteIfExists(passwordsFile(stateRoot(), stack));
                     }
                 }
                 default -> {

@@ -76,8 +76,8 @@ class DownTest {
         assertTrue(refused.getMessage().contains(claim) && refused.getMessage().endsWith("./scripts/local down " + STACK + " --wipe"),
                 refused.getMessage());
 
-        Files.createDirectories(stateRoot.resolve(STACK));
-        Files.writeString(stateRoot.resolve(STACK).resolve("passwords"), "");
+        Files.createDirectories(Cli.passwordsFile(stateRoot, STACK).getParent());
+        Files.writeString(Cli.passwordsFile(stateRoot, STACK), "");
         Cli.requirePasswordsOfData(STACK, stateRoot); // the data's passwords are kept: it starts
     }
 

@@ -37,7 +37,7 @@ public final class Main {
     private static final long RETRY_BUDGET_MS = 15_000;
     /** How long a read waits for its standby to catch up before it reads from the primary instead. */
     private static final long FENCE_TIMEOUT_MS = 500;
-    /** The least time between two lookups of the primary's position by one instance (ReadFence, BENCHMARKS.md). */
+    /** The least time between two shared lookups of the primary's position by one instance (ReadFence, BENCHMARKS.md). */
     private static final long LOOKUP_SPACING_US = 5_000;
 
     private Main() {
