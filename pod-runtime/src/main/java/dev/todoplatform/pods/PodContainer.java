@@ -310,9 +310,7 @@ final class PodContainer {
             return new Docker.Result(-1, "", "container " + name() + " is paused");
         }
         try {
-            List<String> args = new ArrayList<>(List.of("exec", name()));
-            args.addAll(List.of(command));
-            return Docker.call(timeout, args);
+            return EngineSocket.exec(timeout, name(), List.of(command));
         } finally {
             execs.unlockRead(stamp);
         }
