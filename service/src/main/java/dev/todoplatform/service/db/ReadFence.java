@@ -99,13 +99,6 @@ public final class ReadFence {
         SEND_TO_PRIMARY
     }
 
-    /** True when the read may run on the connection's read node; false when it must go to the primary. */
-    public boolean await(Connection connection) throws SQLException {
-        Object session = connection.unwrap(PGConnection.class);
-        return primaryReaders.contains(session)
-                || route(connection, primaryPosition(() -> connection, System.nanoTime())) != Route.SEND_TO_PRIMARY;
-    }
-
     /** Where a read needing the position the caller looked up ({@link #primaryPosition}) goes. */
     public Route route(Connection connection, Position primary) throws SQLException {
         Object session = connection.unwrap(PGConnection.class);

@@ -60,11 +60,18 @@ public final class Retry {
             return connection;
         }
 
+        /** Gives the connection back now; a later {@link #connection()} takes one again. */
+        public void release() throws SQLException {
+            if (connection != null) {
+                Connection held = connection;
+                connection = null;
+                held.close();
+            }
+        }
+
         @Override
         public void close() throws SQLException {
-            if (connection != null) {
-                connection.close();
-            }
+            release();
         }
     }
 

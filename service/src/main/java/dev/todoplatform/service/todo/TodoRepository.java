@@ -30,11 +30,14 @@ public final class TodoRepository {
         // list kept holds none while it waits (with 4 per instance, waiting lookups held them all: BENCHMARKS.md).
         return retry.runLazy(lease -> {
             ReadFence.Position at = fence.primaryPosition(lease::connection, System.nanoTime());
+            // The lookup's connection goes back before this request may wait for another's read of the page: that
+            // reader may need one, and a full pool then stalled both for its 2 s timeout (TodoRepositoryTest).
+            lease.release();
             return lists.read(at, limit, afterId, () -> {
                 Connection c = lease.connection();
                 String sql = "SELECT " + COLUMNS + " FROM todos WHERE id > ? ORDER BY id LIMIT ?";
                 ReadFence.Route route = fence.route(c, at);
-                try (PreparedStatement st = c.prepareStatement(route == ReadFence.Route.SEND_TO_PRIMARY ? ReadFence.ON_PRIMARY + sql : sql)) {
+                try (PreparedStatement st = c.prepareStatement(onPrimaryIfSent(route, sql))) {
                     st.setLong(1, afterId);
                     st.setLong(2, limit);
                     // Only a standby's result stands for the position (ReadFence.Route); a primary's is this request's.
@@ -45,8 +48,12 @@ public final class TodoRepository {
     }
 
     public Optional<Todo> find(long id) {
-        return retry.run(c -> {
-            try (PreparedStatement st = c.prepareStatement(fenced(c, "SELECT " + COLUMNS + " FROM todos WHERE id = ?"))) {
+        // The position first: a request that joins another's lookup holds no connection while it waits.
+        return retry.runLazy(lease -> {
+            ReadFence.Position at = fence.primaryPosition(lease::connection, System.nanoTime());
+            Connection c = lease.connection();
+            String sql = "SELECT " + COLUMNS + " FROM todos WHERE id = ?";
+            try (PreparedStatement st = c.prepareStatement(onPrimaryIfSent(fence.route(c, at), sql))) {
                 st.setLong(1, id);
                 return all(st).stream().findFirst();
             }
@@ -98,8 +105,8 @@ public final class TodoRepository {
         });
     }
 
-    private String fenced(Connection c, String select) throws SQLException {
-        return fence.await(c) ? select : ReadFence.ON_PRIMARY + select;
+    private static String onPrimaryIfSent(ReadFence.Route route, String select) {
+        return route == ReadFence.Route.SEND_TO_PRIMARY ? ReadFence.ON_PRIMARY + select : select;
     }
 
     private static List<Todo> all(PreparedStatement st) throws SQLException {
