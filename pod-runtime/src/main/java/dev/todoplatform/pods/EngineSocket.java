@@ -9,7 +9,9 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +20,8 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * Commands in containers through the engine's HTTP API on its Unix socket: the way kubelet reaches its runtime
- * (CRI over a socket), not a `docker` client process per call. Exec probes run every few seconds in every
- * pod, and a client process per probe was a fifth of the stack's CPU at rest (BENCHMARKS.md).
+ * (CRI over a socket), not a `docker` client process per call. Exec probes run about three times a second in
+ * the prod stack, and their client processes were about a tenth of the machine's busy time at rest (BENCHMARKS.md).
  */
 final class EngineSocket {
     private static final UnixDomainSocketAddress SOCKET = UnixDomainSocketAddress.of(socketPath());
@@ -129,9 +131,9 @@ final class EngineSocket {
         }
         String[] head = new String(raw, 0, end, StandardCharsets.US_ASCII).split("\r\n");
         int status = Integer.parseInt(head[0].split(" ")[1]);
-        byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+        byte[] body = Arrays.copyOfRange(raw, end + 4, raw.length);
         for (String header : head) {
-            if (header.toLowerCase(java.util.Locale.ROOT).matches("transfer-encoding:\\s*chunked\\s*")) {
+            if (header.toLowerCase(Locale.ROOT).matches("transfer-encoding:\\s*chunked\\s*")) {
                 return new Response(status, dechunk(body));
             }
         }
