@@ -44,6 +44,10 @@ class TodoPageTest {
         assertTrue(http.get("/api/todos/" + id).json().get("completed").asBoolean());
         String page = http.get("/").body();
         assertTrue(page.contains("<li id=\"todo-" + id + "\" class=\"done\">"), page);
+        // One form per item: its toggle posts completed=<the other state>, its delete button the /delete action.
+        assertTrue(page.contains("<form method=\"post\" action=\"/todos/" + id + "\">"
+                + "<button class=\"toggle\" name=\"completed\" value=\"false\""), page);
+        assertTrue(page.contains("<button class=\"delete\" formaction=\"/todos/" + id + "/delete\">"), page);
 
         assertEquals(303, http.form("/todos/" + id + "/delete", "").status());
         assertEquals(404, http.get("/api/todos/" + id).status());

@@ -20,7 +20,7 @@ public final class TodoPage {
             box-shadow:0 2px 12px rgba(0,0,0,.08)}
             h1{margin-top:0}.add{display:flex;gap:.5rem}.add input{flex:1;padding:.5rem;font-size:1rem}
             button{padding:.4rem .8rem;font-size:1rem;cursor:pointer}ul{list-style:none;padding:0}
-            li{display:flex;align-items:center;gap:.6rem;padding:.5rem 0;border-bottom:1px solid #eee}
+            li{padding:.5rem 0;border-bottom:1px solid #eee}li form{display:flex;align-items:center;gap:.6rem}
             li .name{flex:1;overflow-wrap:anywhere}li.done .name{text-decoration:line-through;color:#888}
             .error{background:#fde8e8;color:#9b1c1c;padding:.6rem;border-radius:6px}.count{color:#666}
             form{margin:0}""";
@@ -79,7 +79,7 @@ public final class TodoPage {
 
     private static byte[] page(List<Todo> items, String error) {
         long done = items.stream().filter(Todo::completed).count();
-        StringBuilder html = new StringBuilder(2048 + items.size() * 400);
+        StringBuilder html = new StringBuilder(2048 + items.size() * 300);
         html.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
                 .append("<title>Todo</title><style>").append(STYLE).append("</style></head><body><main>")
@@ -93,17 +93,17 @@ public final class TodoPage {
                 .append("<input id=\"name\" name=\"name\" maxlength=\"100\" required placeholder=\"What needs doing?\"")
                 .append(" aria-label=\"New item\"><button type=\"submit\" id=\"add\">Add</button></form><ul id=\"todos\">");
         for (Todo todo : items) {
+            // One form per item, its buttons posting the toggle or (formaction) the delete: the page is served
+            // thousands of times a second through three proxies, so every repeated byte counts 50 times.
             html.append("<li id=\"todo-").append(todo.id()).append('"')
                     .append(todo.completed() ? " class=\"done\"" : "").append('>')
                     .append("<form method=\"post\" action=\"/todos/").append(todo.id()).append("\">")
-                    .append("<input type=\"hidden\" name=\"completed\" value=\"").append(!todo.completed()).append("\">")
-                    .append("<button type=\"submit\" class=\"toggle\" title=\"")
-                    .append(todo.completed() ? "Mark not complete" : "Mark complete").append("\">")
-                    .append(todo.completed() ? "&#x2611;" : "&#x2610;").append("</button></form>")
-                    .append("<span class=\"name\">");
+                    .append("<button class=\"toggle\" name=\"completed\" value=\"").append(!todo.completed())
+                    .append(todo.completed() ? "\" title=\"Mark not complete\">\u2611" : "\" title=\"Mark complete\">\u2610")
+                    .append("</button><span class=\"name\">");
             Html.escape(html, todo.name());
-            html.append("</span><form method=\"post\" action=\"/todos/").append(todo.id()).append("/delete\">")
-                    .append("<button type=\"submit\" class=\"delete\" title=\"Delete\">Delete</button></form></li>");
+            html.append("</span><button class=\"delete\" formaction=\"/todos/").append(todo.id())
+                    .append("/delete\">Delete</button></form></li>");
         }
         html.append("</ul><p class=\"count\">").append(items.size()).append(items.size() == 1 ? " item, " : " items, ")
                 .append(done).append(" done</p></main></body></html>");
