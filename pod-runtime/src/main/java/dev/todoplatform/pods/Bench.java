@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,16 +75,16 @@ public final class Bench {
                 """);
         // What the stack costs doing nothing: probes, repmgrd, the fencing and failback loops, PgPool's checks.
         // The machine's busy time shows what no container is charged for: the exec probes' runtime work.
-        Map<String, Long> idleBefore = cpuByComponent(cluster);
+        Map<String, Usage> idleBefore = usageByComponent(cluster);
         long idleMachineBefore = machineTicks();
         long idleStart = System.nanoTime();
         Thread.sleep(10_000);
-        Map<String, Long> idleAfter = cpuByComponent(cluster);
+        Map<String, Usage> idleAfter = usageByComponent(cluster);
         double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
         System.out.printf("bench idle: %s cores; the machine %.2f cores busy%n", idleAfter.entrySet().stream()
                 .filter(e -> !e.getKey().startsWith("Job/"))
-                .map(e -> e.getKey() + " " + String.format("%.3f", (e.getValue() - idleBefore.getOrDefault(e.getKey(), 0L))
-                        / 1e9 / idleSeconds)).collect(Collectors.joining(", ")),
+                .map(e -> e.getKey() + " " + String.format("%.3f", e.getValue().minus(idleBefore.get(e.getKey()))
+                        .cpuNanos() / 1e9 / idleSeconds)).collect(Collectors.joining(", ")),
                 (machineTicks() - idleMachineBefore) / 100.0 / idleSeconds);
         Map<String, String> figures = new LinkedHashMap<>();
         figures.put("list-page", url);
@@ -100,22 +101,24 @@ public final class Bench {
             String what = figure.getKey();
             Path script = what.equals("create") ? create : what.equals("mixed") ? mixed : null;
             ReadYourWrites check = what.equals("mixed") ? new ReadYourWrites(http, url).start() : null;
-            Map<String, Long> before = cpuByComponent(cluster);
+            Map<String, Usage> before = usageByComponent(cluster);
             long machineBefore = machineTicks();
             long runStart = System.nanoTime();
             Wrk.Result r = Wrk.run(figure.getValue(), seconds, connections, script);
             double runSeconds = (System.nanoTime() - runStart) / 1e9;
             long machineAfter = machineTicks();
-            Map<String, Long> after = cpuByComponent(cluster);
+            Map<String, Usage> after = usageByComponent(cluster);
             if (check != null) {
                 check.stop();
             }
-            Map<String, Double> perRequest = new TreeMap<>();
-            after.forEach((component, nanos) -> {
+            Map<String, Usage> used = new TreeMap<>();
+            after.forEach((component, usage) -> {
                 if (!component.startsWith("Job/")) {
-                    perRequest.put(component, (nanos - before.getOrDefault(component, 0L)) / 1e6 / r.requests());
+                    used.put(component, usage.minus(before.get(component)));
                 }
             });
+            Map<String, Double> perRequest = new TreeMap<>();
+            used.forEach((component, usage) -> perRequest.put(component, usage.cpuNanos() / 1e6 / r.requests()));
             // The load balancer is the cloud's, outside the cluster: shown, not counted in the stack's CPU.
             double total = perRequest.entrySet().stream().filter(e -> !e.getKey().equals(LOAD_BALANCER))
                     .mapToDouble(Map.Entry::getValue).sum();
@@ -124,6 +127,12 @@ public final class Bench {
             System.out.printf("bench %s cpu by component: %s ms/request%s%n", what, perRequest.entrySet().stream()
                     .map(e -> e.getKey() + " " + String.format("%.3f", e.getValue())).collect(Collectors.joining(", ")),
                     r.errors().isEmpty() ? "" : "; errors: " + r.errors());
+            // How the CPU was spent: a component that switches threads often spends it in the kernel, not serving.
+            System.out.printf("bench %s kernel and switches by component: %s%n", what, used.entrySet().stream()
+                    .filter(e -> perRequest.get(e.getKey()) >= 0.005) // below that, ticks of 10 ms are noise
+                    .map(e -> String.format("%s %.0f %% kernel, %.1f switches/request", e.getKey(),
+                            100 * e.getValue().kernelShare(), e.getValue().switches() / (double) r.requests()))
+                    .collect(Collectors.joining("; ")));
             double busy = (machineAfter - machineBefore) / 100.0 / runSeconds;
             double stackCores = total * r.requests() / 1e3 / runSeconds;
             double lbCores = perRequest.getOrDefault(LOAD_BALANCER, 0.0) * r.requests() / 1e3 / runSeconds;
@@ -225,10 +234,43 @@ public final class Bench {
         return Files.writeString(dir.resolve(name), text);
     }
 
-    /** CPU time (ns) every container of the stack has used, summed per component (the LoadBalancer's proxy: {@link #LOAD_BALANCER}). */
-    private static Map<String, Long> cpuByComponent(Cluster cluster) {
-        Map<String, Long> out = new TreeMap<>();
-        containers(cluster).forEach((id, component) -> out.merge(component, Cgroups.cpuNanos(id), Long::sum));
+    /**
+     * What a component's containers have used so far: CPU time (ns), its user and kernel parts (in the cgroup's
+     * own unit), and the context switches (voluntary and forced) of each of their threads, by thread id.
+     */
+    record Usage(long cpuNanos, long user, long kernel, Map<String, Long> threadSwitches) {
+        Usage plus(Usage o) {
+            Map<String, Long> threads = new HashMap<>(threadSwitches);
+            threads.putAll(o.threadSwitches);
+            return new Usage(cpuNanos + o.cpuNanos, user + o.user, kernel + o.kernel, threads);
+        }
+
+        /**
+         * Since {@code earlier} (a component that had no containers then has used all of it since). A thread's
+         * switches count from its first sight; those of threads that have exited since are lost, not subtracted.
+         */
+        Usage minus(Usage earlier) {
+            if (earlier == null) {
+                return this;
+            }
+            Map<String, Long> threads = new HashMap<>();
+            threadSwitches.forEach((tid, n) -> threads.put(tid, n - earlier.threadSwitches.getOrDefault(tid, 0L)));
+            return new Usage(cpuNanos - earlier.cpuNanos, user - earlier.user, kernel - earlier.kernel, threads);
+        }
+
+        double kernelShare() {
+            return user + kernel == 0 ? 0 : kernel / (double) (user + kernel);
+        }
+
+        long switches() {
+            return threadSwitches.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** What every container of the stack has used, summed per component (the LoadBalancer's proxy: {@link #LOAD_BALANCER}). */
+    private static Map<String, Usage> usageByComponent(Cluster cluster) {
+        Map<String, Usage> out = new TreeMap<>();
+        containers(cluster).forEach((id, component) -> out.merge(component, Cgroups.usage(id), Usage::plus));
         return out;
     }
 
@@ -280,12 +322,29 @@ public final class Bench {
         private Cgroups() {
         }
 
-        static long cpuNanos(String id) {
+        private static long cpuNanos(String id) {
             Path v1 = Path.of("/sys/fs/cgroup/cpuacct/docker", id, "cpuacct.usage");
             if (Files.exists(v1)) {
                 return Long.parseLong(read(v1).trim());
             }
             return stat(v2(id).resolve("cpu.stat"), "usage_usec") * 1000;
+        }
+
+        /** CPU time, its user and kernel parts (v1: ticks of 1/100 s; v2: µs), and each thread's switches. */
+        static Usage usage(String id) {
+            Path v1 = Path.of("/sys/fs/cgroup/cpuacct/docker", id);
+            boolean isV1 = Files.exists(v1);
+            Path stat = isV1 ? v1.resolve("cpuacct.stat") : v2(id).resolve("cpu.stat");
+            Map<String, Long> threads = new HashMap<>();
+            for (String tid : read(isV1 ? v1.resolve("tasks") : v2(id).resolve("cgroup.threads")).split("\n")) {
+                Path status = Path.of("/proc", tid.trim(), "status");
+                if (!tid.isBlank() && Files.exists(status)) {
+                    threads.put(tid.trim(), stat(status, "voluntary_ctxt_switches:")
+                            + stat(status, "nonvoluntary_ctxt_switches:"));
+                }
+            }
+            return new Usage(cpuNanos(id), stat(stat, isV1 ? "user" : "user_usec"),
+                    stat(stat, isV1 ? "system" : "system_usec"), threads);
         }
 
         static long residentBytes(String id) {
@@ -306,8 +365,9 @@ public final class Bench {
                 return 0; // a container that just exited
             }
             for (String line : read(file).split("\n")) {
-                if (line.startsWith(key + " ")) {
-                    return Long.parseLong(line.substring(key.length() + 1).trim());
+                // "key value" in cgroup files, "key:\tvalue" in /proc's status
+                if (line.startsWith(key) && line.length() > key.length() && Character.isWhitespace(line.charAt(key.length()))) {
+                    return Long.parseLong(line.substring(key.length()).trim());
                 }
             }
             return 0;
