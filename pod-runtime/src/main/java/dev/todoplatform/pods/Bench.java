@@ -267,7 +267,7 @@ public final class Bench {
         }
     }
 
-    /** What every container of the stack has used, summed per component (the LoadBalancer's proxy: {@link #LOAD_BALANCER}). */
+    /** What every container of the stack has used, per component (the LoadBalancer's proxy: {@link #LOAD_BALANCER}). */
     private static Map<String, Usage> usageByComponent(Cluster cluster) {
         Map<String, Usage> out = new TreeMap<>();
         containers(cluster).forEach((id, component) -> out.merge(component, Cgroups.usage(id), Usage::plus));
@@ -366,7 +366,8 @@ public final class Bench {
             }
             for (String line : read(file).split("\n")) {
                 // "key value" in cgroup files, "key:\tvalue" in /proc's status
-                if (line.startsWith(key) && line.length() > key.length() && Character.isWhitespace(line.charAt(key.length()))) {
+                if (line.startsWith(key) && line.length() > key.length()
+                        && Character.isWhitespace(line.charAt(key.length()))) {
                     return Long.parseLong(line.substring(key.length()).trim());
                 }
             }
