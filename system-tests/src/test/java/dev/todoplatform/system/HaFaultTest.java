@@ -275,7 +275,7 @@ class HaFaultTest {
                 Poll.until(Duration.ofSeconds(10), "both standbys at the primary's position",
                         () -> standbys.stream().allMatch(s -> stack.caughtUp(s, old)));
                 stack.cluster.kill(old, "postgres");
-                standbys.stream().map(s -> CompletableFuture.runAsync(() -> stack.sql(s, "postgres", "SELECT pg_promote()")))
+                standbys.stream().map(s -> CompletableFuture.runAsync(() -> promote(s)))
                         .toList().forEach(CompletableFuture::join);
             } finally {
                 pgpools.forEach(stack.cluster::unpause);
@@ -285,6 +285,20 @@ class HaFaultTest {
         // Usually the lower-numbered one (the fence's rule for one timeline number); should a node's own check have
         // promoted one a moment before the test did, the other went on to a later timeline and won instead.
         assertTrue(standbys.contains(stack.primary()), "one of the promoted standbys is the primary");
+    }
+
+    /**
+     * Promotes a standby. One that its own check promoted a moment before (the primary is gone: seen in a full run,
+     * the test's exec slower than the node on a busy machine) is what the test wanted too.
+     */
+    private static void promote(String standby) {
+        try {
+            stack.sql(standby, "postgres", "SELECT pg_promote()");
+        } catch (IllegalStateException e) {
+            if (!e.getMessage().contains("recovery is not in progress")) {
+                throw e;
+            }
+        }
     }
 
     /**
