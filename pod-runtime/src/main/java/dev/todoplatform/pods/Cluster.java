@@ -253,6 +253,7 @@ public final class Cluster implements AutoCloseable {
             await(w, AWAIT);
             readyTimes.put(w.toString(), Duration.ofNanos(System.nanoTime() - created));
         }
+        awaitEndpoints(Duration.ofSeconds(30));
         event("stack " + stack + " applied");
     }
 
@@ -330,15 +331,29 @@ public final class Cluster implements AutoCloseable {
         }
         endpoints.execute(() -> {
             for (ServiceProxy s : services.values()) {
-                List<Pod> ready = pods.stream().filter(p -> p.spec.matches(s.selector) && p.ready())
-                        .sorted(Comparator.comparing(p -> p.name)).toList();
                 try {
-                    s.update(ready);
+                    s.update(readyPods(s));
                 } catch (RuntimeException e) {
                     event("service " + s.name + ": " + e.getMessage());
                 }
             }
         });
+    }
+
+    private List<Pod> readyPods(ServiceProxy s) {
+        return pods.stream().filter(p -> p.spec.matches(s.selector) && p.ready())
+                .sorted(Comparator.comparing(p -> p.name)).toList();
+    }
+
+    /**
+     * Waits until every Service sends new connections to exactly its ready pods. Endpoint updates follow a
+     * readiness change on their own thread, and a workload is done on its pods' readiness alone, so without this
+     * the first request after apply could reach a load balancer with no server yet (Pulumi awaits a Service with a
+     * selector until it has endpoints).
+     */
+    private void awaitEndpoints(Duration timeout) {
+        Poll.until(timeout, "every Service to serve its ready pods",
+                () -> services.values().stream().allMatch(s -> s.serves(readyPods(s))));
     }
 
     // ---- what pods and services need ----------------------------------------------------------------------
@@ -636,6 +651,7 @@ public final class Cluster implements AutoCloseable {
         DeploymentController d = (DeploymentController) workload("Deployment", deployment);
         d.rollOut(d.template(), hash(d.revision() + System.nanoTime()));
         await(d, timeout);
+        awaitEndpoints(timeout);
     }
 
     /** Waits until every workload is as its spec says (all pods of the current templates ready). */
@@ -645,6 +661,7 @@ public final class Cluster implements AutoCloseable {
                 await(w, timeout);
             }
         }
+        awaitEndpoints(timeout);
     }
 
     /** Every non-Job pod is ready: the figure the tests print. */

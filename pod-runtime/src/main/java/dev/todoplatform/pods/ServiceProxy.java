@@ -141,16 +141,7 @@ final class ServiceProxy {
      * connections stay).
      */
     synchronized void update(List<Pod> readyPods) {
-        Map<String, String> wanted = new LinkedHashMap<>();
-        for (Port p : ports) {
-            for (Pod pod : readyPods) {
-                Integer target = pod.spec.containers().stream().map(c -> c.port(p.targetPort()))
-                        .filter(Objects::nonNull).findFirst().orElse(null);
-                if (target != null && pod.ip() != null) {
-                    wanted.put(p.port() + "/" + pod.name, pod.ip() + ":" + target);
-                }
-            }
-        }
+        Map<String, String> wanted = endpoints(readyPods);
         if (wanted.equals(current)) {
             return;
         }
@@ -164,6 +155,26 @@ final class ServiceProxy {
         }
         current = wanted;
         cluster.event("service " + name + " endpoints: " + wanted.values());
+    }
+
+    /** Whether the Service sends new connections to exactly these pods now. */
+    synchronized boolean serves(List<Pod> readyPods) {
+        return endpoints(readyPods).equals(current);
+    }
+
+    /** Service port/pod -> the pod's address and target port. */
+    private Map<String, String> endpoints(List<Pod> readyPods) {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (Port p : ports) {
+            for (Pod pod : readyPods) {
+                Integer target = pod.spec.containers().stream().map(c -> c.port(p.targetPort()))
+                        .filter(Objects::nonNull).findFirst().orElse(null);
+                if (target != null && pod.ip() != null) {
+                    wanted.put(p.port() + "/" + pod.name, pod.ip() + ":" + target);
+                }
+            }
+        }
+        return wanted;
     }
 
     private void balance(Map<String, String> wanted) {
