@@ -42,19 +42,19 @@ public final class Settings {
         }
     }
 
-    /** REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (optional), REDIS_POOL_SIZE. */
-    public record RedisAccess(String host, int port, String password, int poolSize) {
+    /** REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (optional), REDIS_MAX_IN_FLIGHT. */
+    public record RedisAccess(String host, int port, String password, int maxInFlight) {
         static RedisAccess from(Env env) {
             return new RedisAccess(
                     env.required("REDIS_HOST", "the Redis host name"),
                     env.integer("REDIS_PORT", 6379, 1, 65535),
                     env.optional("REDIS_PASSWORD", null),
-                    env.integer("REDIS_POOL_SIZE", 16, 1, 1000));
+                    env.integer("REDIS_MAX_IN_FLIGHT", 1024, 1, 100_000));
         }
 
         @Override
         public String toString() {
-            return "RedisAccess[host=" + host + ", port=" + port + ", poolSize=" + poolSize + "]";
+            return "RedisAccess[host=" + host + ", port=" + port + ", maxInFlight=" + maxInFlight + "]";
         }
     }
 }

@@ -83,6 +83,46 @@ class CounterTest {
         }
     }
 
+    @Test
+    void aFrozenRedisIsA503WithinSecondsAndTheInstanceAnswersMeanwhile() throws Exception {
+        try (RedisServer redis = RedisServer.start(RunAs.tempDir("redis"), Ports.free(), null);
+             ServiceProcess counter = ServiceProcess.ready("counter", Map.of(
+                     "REDIS_HOST", "127.0.0.1", "REDIS_PORT", Integer.toString(redis.port())))) {
+            Http http = new Http(counter.uri("/"));
+            long before = hits(http.get("/counter").body());
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            redis.process().signal("STOP");
+            try {
+                long start = System.nanoTime();
+                List<Future<Http.Reply>> waiting = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    waiting.add(pool.submit(() -> http.get("/counter")));
+                }
+                // The hits wait on one connection and no thread waits with them: the instance answers the rest.
+                for (int i = 0; i < 5; i++) {
+                    long asked = System.nanoTime();
+                    assertEquals(200, http.get("/healthz").status());
+                    assertTrue(System.nanoTime() - asked < 1_000_000_000L, "/healthz answered within 1 s");
+                }
+                for (Future<Http.Reply> hit : waiting) {
+                    Http.Reply reply = hit.get();
+                    assertEquals(503, reply.status(), reply.body());
+                    assertEquals("redis unavailable, retry later", reply.json().get("error").asText());
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                // Three tries: no reply within the 2 s read timeout (seen within a quarter of it), then two connects
+                // that Redis's kernel accepts and whose handshake gets no reply within the 1 s connect timeout.
+                assertTrue(seconds < 6, "the hits failed after " + seconds + " s");
+            } finally {
+                redis.process().signal("CONT");
+                pool.shutdown();
+            }
+            long after = hits(http.get("/counter").body());
+            // The frozen tries may have run once Redis went on (their bytes were in its socket): at least once.
+            assertTrue(after > before, before + " then " + after);
+        }
+    }
+
     static long hits(String body) {
         Matcher m = HIT.matcher(body);
         assertTrue(m.matches(), body);

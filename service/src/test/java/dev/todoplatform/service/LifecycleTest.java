@@ -113,7 +113,7 @@ class LifecycleTest {
         try (ServiceProcess counter = ServiceProcess.ready("counter", ServiceProcess.counterEnv())) {
             new Http(counter.uri("/")).get("/counter");
             String metrics = new Http(counter.uri("/")).get("/metrics").body();
-            assertTrue(metrics.contains("redis_pool_active{mode=\"counter\"}"), metrics);
+            assertTrue(metrics.contains("redis_commands_in_flight{mode=\"counter\"}"), metrics);
             assertTrue(metrics.contains("route=\"/counter\",status=\"200\""), metrics);
             counter.close();
             for (String line : counter.log().lines().toList()) {

@@ -11,7 +11,9 @@ public final class CounterApp {
     }
 
     public void register(Router router) {
-        router.route("GET", "/counter", ex -> ex.text(200, "Holla! we have hit " + counter.increment() + " times"))
+        // Answered when Redis replies, by the thread that reads the replies: no request thread waits for it.
+        router.routeAsync("GET", "/counter", ex -> ex.complete(counter.increment(),
+                        hits -> ex.text(200, "Holla! we have hit " + hits + " times")))
                 .route("GET", "/counter/health", ex -> ex.health(counter.answers()));
     }
 }

@@ -5,76 +5,45 @@ import dev.todoplatform.service.http.HttpError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.JedisPoolConfig;
-import redis.clients.jedis.exceptions.JedisConnectionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The hit count in Redis: one atomic INCR per hit, so concurrent hits from any number of instances add up exactly.
- * After a Redis restart the pooled connections are dead; an INCR that fails on one is retried on a fresh one.
+ * The INCRs are pipelined on one connection ({@link RedisPipeline}); one that gets no reply because Redis restarted
+ * or stopped answering is sent again on a fresh connection, and after three tries the hit is a 503.
  */
 public final class HitCounter implements AutoCloseable {
     static final String KEY = "hits";
-    private static final int ATTEMPTS = 3;
 
-    private final HostAndPort address;
-    private final JedisClientConfig client;
-    private final JedisPool pool;
-    private final Counter retries;
+    private final RedisPipeline.Target target;
+    private final RedisPipeline redis;
 
     public HitCounter(Settings.RedisAccess settings, MeterRegistry registry) {
-        this.address = new HostAndPort(settings.host(), settings.port());
-        this.client = DefaultJedisClientConfig.builder()
-                .password(settings.password())
-                .connectionTimeoutMillis(1_000)
-                .socketTimeoutMillis(2_000)
-                .clientName("counter")
-                .build();
-        JedisPoolConfig config = new JedisPoolConfig();
-        config.setMaxTotal(settings.poolSize());
-        config.setMaxIdle(settings.poolSize());
-        config.setMinIdle(0);
-        config.setMaxWait(Duration.ofSeconds(2));
-        config.setJmxEnabled(false);
-        this.pool = new JedisPool(config, address, client);
-        this.retries = Counter.builder("redis.command.retries").description("INCRs retried on a fresh connection")
-                .register(registry);
-        Gauge.builder("redis.pool.active", pool, JedisPool::getNumActive).register(registry);
-        Gauge.builder("redis.pool.idle", pool, JedisPool::getNumIdle).register(registry);
-        Gauge.builder("redis.pool.waiters", pool, JedisPool::getNumWaiters).register(registry);
+        this.target = new RedisPipeline.Target(settings.host(), settings.port(), settings.password(), "counter",
+                1_000, 2_000);
+        Counter retries = Counter.builder("redis.command.retries")
+                .description("INCRs sent again on a fresh connection").register(registry);
+        this.redis = new RedisPipeline(target, settings.maxInFlight(), retries::increment);
+        Gauge.builder("redis.commands.in.flight", redis, RedisPipeline::inFlight)
+                .description("INCRs sent or waiting for a connection, not yet answered").register(registry);
+        Gauge.builder("redis.connected", redis, r -> r.connected() ? 1 : 0).register(registry);
     }
 
-    public long increment() {
-        for (int attempt = 1; ; attempt++) {
-            try (Jedis jedis = pool.getResource()) {
-                return jedis.incr(KEY);
-            } catch (JedisConnectionException e) {
-                if (attempt == ATTEMPTS) {
-                    throw new HttpError(503, "redis unavailable, retry later");
-                }
-                // The rest of the idle connections died with the same server: drop them too.
-                pool.clear();
-                retries.increment();
-            }
-        }
+    /** The count after this hit; fails with a 503 HttpError when Redis cannot be reached. */
+    public CompletableFuture<Long> increment() {
+        return redis.integer("INCR", KEY).exceptionally(e -> {
+            throw new CompletionException(new HttpError(503, "redis unavailable, retry later"));
+        });
     }
 
     /** GET /counter/health: a fresh connection answers PING within about a second. */
     public boolean answers() {
-        try (Jedis jedis = new Jedis(address, client)) {
-            return "PONG".equals(jedis.ping());
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return RedisPipeline.ping(target);
     }
 
     @Override
     public void close() {
-        pool.close();
+        redis.close();
     }
 }

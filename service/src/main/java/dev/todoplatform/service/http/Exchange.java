@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -26,7 +29,7 @@ public final class Exchange {
     private final Callback callback;
     private final String path;
     private Map<String, String> pathParams = Map.of();
-    private boolean sent;
+    private volatile boolean sent;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -158,6 +161,24 @@ public final class Exchange {
     public void redirect(String location) {
         header("Location", location);
         send(303, "text/plain; charset=utf-8", new byte[0]);
+    }
+
+    /**
+     * An async route's answer: {@code answer} with the value once {@code result} completes, or the error it
+     * failed with (an HttpError as itself, anything else a 500), on whichever thread completes it.
+     */
+    public <T> void complete(CompletableFuture<T> result, Consumer<T> answer) {
+        result.whenComplete((value, failure) -> {
+            Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            if (cause == null) {
+                answer.accept(value);
+            } else if (cause instanceof HttpError error) {
+                error(error);
+            } else {
+                WebServer.failed(request, cause);
+                error(new HttpError(500, "internal error"));
+            }
+        });
     }
 
     public void error(HttpError error) {

@@ -11,17 +11,30 @@ import java.util.TreeSet;
  * a known path with an unknown method is a 405 listing the allowed ones.
  */
 public final class Router {
-    private record Entry(String method, String pattern, String[] segments, Route route) {
+    private record Entry(String method, String pattern, String[] segments, Route route, boolean async) {
     }
 
-    /** The route chosen for a request; {@code pattern} is its low-cardinality name for metrics. */
-    public record Match(String pattern, Route route, Map<String, String> params) {
+    /**
+     * The route chosen for a request; {@code pattern} is its low-cardinality name for metrics. An {@code async}
+     * route never blocks: it runs on the thread that read the request and may answer later, from another thread.
+     */
+    public record Match(String pattern, Route route, Map<String, String> params, boolean async) {
+        Match(String pattern, Route route, Map<String, String> params) {
+            this(pattern, route, params, false);
+        }
     }
 
     private final List<Entry> entries = new ArrayList<>();
 
+    /** A route that may block (a database, a fresh connection): it runs on a request thread of its own. */
     public Router route(String method, String pattern, Route route) {
-        entries.add(new Entry(method, pattern, split(pattern), route));
+        entries.add(new Entry(method, pattern, split(pattern), route, false));
+        return this;
+    }
+
+    /** A route that never blocks: it answers at once, or later through {@link Exchange#complete}. */
+    public Router routeAsync(String method, String pattern, Route route) {
+        entries.add(new Entry(method, pattern, split(pattern), route, true));
         return this;
     }
 
@@ -34,7 +47,7 @@ public final class Router {
                 continue;
             }
             if (entry.method.equals(method) || (method.equals("HEAD") && entry.method.equals("GET"))) {
-                return new Match(entry.pattern, entry.route, params);
+                return new Match(entry.pattern, entry.route, params, entry.async);
             }
             allowed.add(entry.method);
         }
@@ -43,11 +56,11 @@ public final class Router {
             return new Match("method_not_allowed", exchange -> {
                 exchange.header("Allow", allow);
                 throw new HttpError(405, "method " + method + " is not allowed here: use " + allow, "method");
-            }, Map.of());
+            }, Map.of(), true);
         }
         return new Match("not_found", exchange -> {
             throw new HttpError(404, "no such resource", "path");
-        }, Map.of());
+        }, Map.of(), true);
     }
 
     private static Map<String, String> bind(String[] pattern, String[] path) {

@@ -3,6 +3,8 @@ package dev.todoplatform.service.http;
 import dev.todoplatform.service.Settings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -15,6 +17,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +42,8 @@ public final class WebServer {
         // Ready while it serves, whatever its dependencies do: with PostgreSQL or Redis down every instance would
         // leave its Service at once, and clients would get the proxy's 502 page instead of this service's 503
         // JSON (RELIABILITY.md, "Dependency down"). Dependencies have their own health routes.
-        router.route("GET", "/healthz", ex -> ex.health(true))
-                .route("GET", "/readyz", ex -> ex.health(!stopping))
+        router.routeAsync("GET", "/healthz", ex -> ex.health(true))
+                .routeAsync("GET", "/readyz", ex -> ex.health(!stopping))
                 .route("GET", "/metrics", ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                         registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 
@@ -60,8 +63,9 @@ public final class WebServer {
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         connector.setIdleTimeout(TimeUnit.SECONDS.toMillis(30));
         server.addConnector(connector);
-        handler = new AppHandler(router, new RequestMetrics(registry), () -> stopping);
+        handler = new AppHandler(router, new RequestMetrics(registry), () -> stopping, threads);
         server.setHandler(handler);
+        server.setDynamic(false); // a dynamic server counts as blocking whatever its handler says
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(1_000);
         server.setStopAtShutdown(false);
@@ -99,54 +103,76 @@ public final class WebServer {
         }
     }
 
+    /** Logs a request that failed with something other than an HttpError (the client gets a 500 JSON). */
+    static void failed(Request request, Throwable t) {
+        LOG.error("request failed: {} {}", request.getMethod(), request.getHttpURI().getPath(), t);
+    }
+
+    /**
+     * Runs each request on the thread that read it when its route never blocks (the counter's hit, the health
+     * routes), and hands it to a request thread when it may. Jetty hands every request to a thread unless the
+     * handler says it never blocks, so it says so and makes that choice itself, per route.
+     */
     private static final class AppHandler extends Handler.Abstract {
         private final Router router;
         private final RequestMetrics metrics;
         private final BooleanSupplier draining;
+        private final Executor threads;
         final AtomicInteger inFlight = new AtomicInteger();
 
-        AppHandler(Router router, RequestMetrics metrics, BooleanSupplier draining) {
+        AppHandler(Router router, RequestMetrics metrics, BooleanSupplier draining, Executor threads) {
+            super(InvocationType.NON_BLOCKING);
             this.router = router;
             this.metrics = metrics;
             this.draining = draining;
+            this.threads = threads;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             inFlight.incrementAndGet();
-            try {
-                serve(request, response, callback);
-            } finally {
-                inFlight.decrementAndGet();
-            }
-            return true;
-        }
-
-        private void serve(Request request, Response response, Callback callback) {
             long start = System.nanoTime();
             if (draining.getAsBoolean()) {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
-            Exchange exchange = new Exchange(request, response, callback);
             // Jetty drops ";params" from the path it hands on; refuse them instead of serving another URL.
             Router.Match match = request.getHttpURI().getParam() != null
                     ? new Router.Match("path_parameters", ex -> {
                         throw HttpError.badRequest("path", "path parameters (;...) are not supported");
-                    }, Map.of())
-                    : router.match(request.getMethod(), exchange.path());
+                    }, Map.of(), true)
+                    : router.match(request.getMethod(), Request.getPathInContext(request));
+            // Metrics and the in-flight count when the response is done, which for an async route is later.
+            Exchange[] exchange = new Exchange[1];
+            Callback done = Callback.from(callback, () -> {
+                metrics.record(request.getMethod(), match.pattern(), exchange[0].status(), System.nanoTime() - start);
+                inFlight.decrementAndGet();
+            });
+            exchange[0] = new Exchange(request, response, done);
+            if (match.async()) {
+                serve(exchange[0], match, request);
+            } else {
+                try {
+                    threads.execute(() -> serve(exchange[0], match, request));
+                } catch (RejectedExecutionException e) {
+                    exchange[0].error(new HttpError(503, "too many requests queued, retry later"));
+                }
+            }
+            return true;
+        }
+
+        private static void serve(Exchange exchange, Router.Match match, Request request) {
             try {
                 exchange.pathParams(match.params());
                 match.route().handle(exchange);
-                if (!exchange.sent()) {
+                if (!match.async() && !exchange.sent()) {
                     throw new IllegalStateException("route " + match.pattern() + " sent no response");
                 }
             } catch (HttpError error) {
                 exchange.error(error);
             } catch (Throwable t) {
-                LOG.error("request failed: {} {}", request.getMethod(), match.pattern(), t);
+                failed(request, t);
                 exchange.error(new HttpError(500, "internal error"));
             }
-            metrics.record(request.getMethod(), match.pattern(), exchange.status(), System.nanoTime() - start);
         }
     }
 }
