@@ -165,10 +165,11 @@ public final class Exchange {
 
     /**
      * An async route's answer: {@code answer} with the value once {@code result} completes, or the error it
-     * failed with (an HttpError as itself, anything else a 500), on whichever thread completes it.
+     * failed with (an HttpError as itself, anything else a 500), on whichever thread completes it, which then
+     * also reads the connection's next request ({@link WebServer.RequestThreads#inPlace}).
      */
     public <T> void complete(CompletableFuture<T> result, Consumer<T> answer) {
-        result.whenComplete((value, failure) -> {
+        result.whenComplete((value, failure) -> WebServer.RequestThreads.inPlace(() -> {
             Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
             if (cause == null) {
                 answer.accept(value);
@@ -178,7 +179,7 @@ public final class Exchange {
                 WebServer.failed(request, cause);
                 error(new HttpError(500, "internal error"));
             }
-        });
+        }));
     }
 
     public void error(HttpError error) {

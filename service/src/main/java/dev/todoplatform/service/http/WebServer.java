@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -47,7 +48,7 @@ public final class WebServer {
                 .route("GET", "/metrics", ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                         registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 
-        QueuedThreadPool threads = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
+        RequestThreads threads = new RequestThreads(settings.threads(), Math.min(8, settings.threads()));
         threads.setName("http");
         // No reserved threads: the selector thread stays the one producer and hands each request to the pool. With
         // Jetty's default the producer role hops between threads, which on a busy node doubled the counter's p99.
@@ -103,6 +104,41 @@ public final class WebServer {
         }
     }
 
+    /**
+     * The request threads. When a response completes on a thread other than the one that handled its request,
+     * Jetty resumes the connection (reads its next request) through the pool: a thread woken and parked again per
+     * request. The thread that answered does that in place instead, a request thread or one that answers async
+     * routes (the Redis reply reader), for non-blocking jobs only: the connection's read is one (the server never
+     * blocks), a blocking route is not.
+     */
+    static final class RequestThreads extends QueuedThreadPool {
+        private static final ThreadLocal<Boolean> IN_PLACE = ThreadLocal.withInitial(() -> false);
+
+        RequestThreads(int max, int min) {
+            super(max, min);
+        }
+
+        /** Runs {@code answer}, and what non-blocking work it hands to the pool, on this thread. */
+        static void inPlace(Runnable answer) {
+            boolean outer = IN_PLACE.get();
+            IN_PLACE.set(true);
+            try {
+                answer.run();
+            } finally {
+                IN_PLACE.set(outer);
+            }
+        }
+
+        @Override
+        public void execute(Runnable job) {
+            if (IN_PLACE.get() && Invocable.getInvocationType(job) == InvocationType.NON_BLOCKING) {
+                job.run();
+            } else {
+                super.execute(job);
+            }
+        }
+    }
+
     /** Logs a request that failed with something other than an HttpError (the client gets a 500 JSON). */
     static void failed(Request request, Throwable t) {
         LOG.error("request failed: {} {}", request.getMethod(), request.getHttpURI().getPath(), t);
@@ -152,7 +188,8 @@ public final class WebServer {
                 serve(exchange[0], match, request);
             } else {
                 try {
-                    threads.execute(() -> serve(exchange[0], match, request));
+                    // The request thread that answers also reads the connection's next request.
+                    threads.execute(() -> RequestThreads.inPlace(() -> serve(exchange[0], match, request)));
                 } catch (RejectedExecutionException e) {
                     exchange[0].error(new HttpError(503, "too many requests queued, retry later"));
                 }
