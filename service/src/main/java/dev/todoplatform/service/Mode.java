@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 enum Mode {
     /** The todo list: the database pool (10) plus room for probes and requests queueing for it. */
     TODO(32),
-    /** The hit counter: its Redis pool. */
-    COUNTER(16),
+    /** The hit counter: its hits take no request thread (the Redis reply reader answers them); health and metrics do. */
+    COUNTER(8),
     /** The schema migration, then exit (the Job): serves nothing. */
     MIGRATE(0);
 
