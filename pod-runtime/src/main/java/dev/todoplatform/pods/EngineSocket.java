@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.yaml.snakeyaml.Yaml;
 
@@ -98,7 +99,12 @@ final class EngineSocket {
         }
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ScheduledFuture<?> watchdog = Threads.TICKS.schedule(() -> close(channel), left, TimeUnit.NANOSECONDS);
+            // Marked before it closes: the read fails while the watchdog still runs, when its future is not done.
+            AtomicBoolean fired = new AtomicBoolean();
+            ScheduledFuture<?> watchdog = Threads.TICKS.schedule(() -> {
+                fired.set(true);
+                close(channel);
+            }, left, TimeUnit.NANOSECONDS);
             try {
                 channel.connect(SOCKET);
                 String head = method + " " + path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
@@ -108,7 +114,7 @@ final class EngineSocket {
                 channel.write(ByteBuffer.wrap(content));
                 return parse(Channels.newInputStream(channel).readAllBytes());
             } catch (IOException e) {
-                throw watchdog.isDone() ? new TimedOut() : e;
+                throw fired.get() ? new TimedOut() : e;
             } finally {
                 watchdog.cancel(false);
             }
