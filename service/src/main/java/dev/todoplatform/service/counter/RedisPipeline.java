@@ -65,13 +65,12 @@ final class RedisPipeline implements AutoCloseable {
     /** Connect even with nothing waiting: at the start and after a break, so the next command finds a connection. */
     private boolean reconnect = true;
     private volatile boolean closed;
-    private final Thread reader;
 
     RedisPipeline(Target target, int maxInFlight, Runnable onResend) {
         this.target = target;
         this.maxInFlight = maxInFlight;
         this.onResend = onResend;
-        this.reader = new Thread(this::run, "redis-reader");
+        Thread reader = new Thread(this::run, "redis-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -141,14 +140,17 @@ final class RedisPipeline implements AutoCloseable {
             if (closed) {
                 return;
             }
-            Socket s;
+            Socket s = null;
             InputStream in;
+            OutputStream o;
             try {
                 s = open(target);
                 // The reader wakes this often to see whether the oldest command is past the read timeout.
                 s.setSoTimeout(Math.max(1, target.readTimeoutMs() / 4));
                 in = new BufferedInputStream(s.getInputStream());
+                o = s.getOutputStream();
             } catch (IOException | Unavailable e) {
+                closeQuietly(s);
                 List<Command> failed;
                 synchronized (lock) {
                     failed = settle(waiting, true);
@@ -159,11 +161,7 @@ final class RedisPipeline implements AutoCloseable {
             }
             synchronized (lock) {
                 socket = s;
-                try {
-                    out = s.getOutputStream();
-                } catch (IOException e) {
-                    closeQuietly(s);
-                }
+                out = o;
                 while (!waiting.isEmpty()) {
                     write(waiting.poll());
                 }
