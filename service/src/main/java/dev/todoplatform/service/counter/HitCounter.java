@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hit count in Redis: one atomic INCR per hit, so concurrent hits from any number of instances add up exactly.
@@ -15,6 +18,9 @@ import java.util.concurrent.CompletionException;
  */
 public final class HitCounter implements AutoCloseable {
     static final String KEY = "hits";
+    private static final Logger LOG = LoggerFactory.getLogger(HitCounter.class);
+    private static final long REFUSAL_LOG_INTERVAL_NS = 10_000_000_000L;
+    private final AtomicLong lastRefusalLogged = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NS - 1);
 
     private final RedisPipeline.Target target;
     private final RedisPipeline redis;
@@ -30,9 +36,19 @@ public final class HitCounter implements AutoCloseable {
         Gauge.builder("redis.connected", redis, r -> r.connected() ? 1 : 0).register(registry);
     }
 
-    /** The count after this hit; fails with a 503 HttpError when Redis cannot be reached. */
+    /**
+     * The count after this hit; fails with a 503 HttpError when Redis cannot be reached or refuses the INCR. A
+     * refusal (an error reply: out of memory, read-only, a wrong type) will not pass by itself: it is logged, at
+     * most every 10 s.
+     */
     public CompletableFuture<Long> increment() {
         return redis.integer("INCR", KEY).exceptionally(e -> {
+            long now = System.nanoTime();
+            long last = lastRefusalLogged.get();
+            if (e instanceof RedisPipeline.Unavailable u && u.refused && now - last > REFUSAL_LOG_INTERVAL_NS
+                    && lastRefusalLogged.compareAndSet(last, now)) {
+                LOG.error("Redis refused INCR {}: {}", KEY, u.getMessage());
+            }
             throw new CompletionException(new HttpError(503, "redis unavailable, retry later"));
         });
     }

@@ -13,6 +13,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Redis commands pipelined on one connection. A caller writes its command and gets a future; one reader thread
@@ -27,13 +29,21 @@ import java.util.concurrent.CompletableFuture;
  * its reply was lost; the pool of blocking connections retried the same way.
  */
 final class RedisPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisPipeline.class);
     static final int ATTEMPTS = 3;
     private static final long RETRY_DELAY_MS = 50;
 
-    /** Redis refused a command, or could not be reached in {@link #ATTEMPTS} sends. */
+    /** Redis could not be reached in {@link #ATTEMPTS} tries, or it answered with an error ({@code refused}). */
     static final class Unavailable extends Exception {
+        final boolean refused;
+
         Unavailable(String message) {
+            this(message, false);
+        }
+
+        Unavailable(String message, boolean refused) {
             super(message, null, false, false);
+            this.refused = refused;
         }
     }
 
@@ -55,7 +65,14 @@ final class RedisPipeline implements AutoCloseable {
     private final Target target;
     private final int maxInFlight;
     private final Runnable onResend;
+    /** The commands' state. Never held while a socket is written: the reader must be able to close a stuck one. */
     private final Object lock = new Object();
+    /**
+     * Held while bytes go on the socket, so that they go in the order of {@code sent}. Taken before {@link #lock},
+     * never inside it. A write blocks only when the socket's buffers are full (Redis cut off under load); the
+     * reader then closes the socket at the read timeout, which ends the write.
+     */
+    private final Object writeLock = new Object();
     /** Written on the connection, awaiting their replies in order. */
     private final ArrayDeque<Command> sent = new ArrayDeque<>();
     /** To write once connected. */
@@ -78,15 +95,24 @@ final class RedisPipeline implements AutoCloseable {
     /** Sends a command whose reply is an integer (INCR). */
     CompletableFuture<Long> integer(String... args) {
         Command c = new Command(encode(args));
-        synchronized (lock) {
-            if (closed || sent.size() + waiting.size() >= maxInFlight) {
-                c.reply.completeExceptionally(new Unavailable(closed ? "closed" : maxInFlight + " commands in flight"));
-            } else if (out != null) {
-                write(c);
-            } else {
-                waiting.add(c);
-                lock.notifyAll();
+        synchronized (writeLock) {
+            OutputStream o;
+            Socket s;
+            synchronized (lock) {
+                if (closed || sent.size() + waiting.size() >= maxInFlight) {
+                    c.reply.completeExceptionally(new Unavailable(closed ? "closed" : maxInFlight + " commands in flight"));
+                    return c.reply;
+                }
+                if (out == null) {
+                    waiting.add(c);
+                    lock.notifyAll();
+                    return c.reply;
+                }
+                sent(c);
+                o = out;
+                s = socket;
             }
+            write(s, o, c.bytes);
         }
         return c.reply;
     }
@@ -113,70 +139,104 @@ final class RedisPipeline implements AutoCloseable {
         }
     }
 
-    /** Holding the lock. A failed write closes the socket: the reader then sees the break and sends again. */
-    private void write(Command c) {
+    /** Holding the lock: the command is on its way. */
+    private void sent(Command c) {
         sent.add(c);
         c.sends++;
         c.sentAt = System.nanoTime();
+    }
+
+    /** Holding the write lock. A failed write closes the socket: the reader then sees the break and sends again. */
+    private static void write(Socket s, OutputStream o, byte[] bytes) {
         try {
-            out.write(c.bytes);
+            o.write(bytes);
         } catch (IOException e) {
-            closeQuietly(socket);
+            closeQuietly(s);
         }
     }
 
     private void run() {
         while (!closed) {
-            synchronized (lock) {
-                while (!closed && !reconnect && waiting.isEmpty()) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                reconnect = false;
-            }
-            if (closed) {
-                return;
-            }
-            Socket s = null;
-            InputStream in;
-            OutputStream o;
             try {
-                s = open(target);
-                // The reader wakes this often to see whether the oldest command is past the read timeout.
-                s.setSoTimeout(Math.max(1, target.readTimeoutMs() / 4));
-                in = new BufferedInputStream(s.getInputStream());
-                o = s.getOutputStream();
-            } catch (IOException | Unavailable e) {
-                closeQuietly(s);
+                connectAndRead();
+            } catch (RuntimeException | Error e) {
+                // Whatever it was, the reader goes on: a dead reader would leave every hit waiting.
+                LOG.error("the Redis reply reader failed; reconnecting", e);
                 List<Command> failed;
                 synchronized (lock) {
-                    failed = settle(waiting, true);
+                    closeQuietly(socket);
+                    socket = null;
+                    out = null;
+                    reconnect = true;
+                    failed = new ArrayList<>(sent);
+                    failed.addAll(waiting);
+                    sent.clear();
+                    waiting.clear();
                 }
                 fail(failed);
-                backOff(); // a refused connect takes microseconds: do not spin on a Redis that is down
-                continue;
+                backOff();
             }
+        }
+    }
+
+    /** One connection: made, used until it breaks, and what it left settled. Returns at once if it cannot be made. */
+    private void connectAndRead() {
+        synchronized (lock) {
+            while (!closed && !reconnect && waiting.isEmpty()) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    return; // only close() ends the reader; this thread is not interrupted otherwise
+                }
+            }
+            reconnect = false;
+        }
+        if (closed) {
+            return;
+        }
+        Socket s = null;
+        InputStream in;
+        OutputStream o;
+        try {
+            s = open(target);
+            // The reader wakes this often to see whether the oldest command is past the read timeout.
+            s.setSoTimeout(Math.max(1, target.readTimeoutMs() / 4));
+            in = new BufferedInputStream(s.getInputStream());
+            o = s.getOutputStream();
+        } catch (IOException | Unavailable e) {
+            closeQuietly(s);
+            List<Command> failed;
+            synchronized (lock) {
+                failed = settle(waiting, true);
+            }
+            fail(failed);
+            backOff(); // a refused connect takes microseconds: do not spin on a Redis that is down
+            return;
+        }
+        synchronized (writeLock) {
+            ByteArrayOutputStream pending = new ByteArrayOutputStream();
             synchronized (lock) {
                 socket = s;
                 out = o;
                 while (!waiting.isEmpty()) {
-                    write(waiting.poll());
+                    Command c = waiting.poll();
+                    sent(c);
+                    pending.writeBytes(c.bytes);
                 }
             }
-            readReplies(in);
-            List<Command> failed;
-            synchronized (lock) {
-                closeQuietly(socket);
-                socket = null;
-                out = null;
-                reconnect = true;
-                failed = settle(sent, false);
-            }
-            fail(failed);
+            write(s, o, pending.toByteArray());
         }
+        readReplies(in);
+        List<Command> failed;
+        synchronized (lock) {
+            closeQuietly(socket);
+            socket = null;
+            out = null;
+            reconnect = true;
+            failed = settle(sent, false);
+        }
+        fail(failed);
+        backOff(); // a Redis that accepts and then drops every connection is not spun on either
     }
 
     /**
@@ -229,12 +289,12 @@ final class RedisPipeline implements AutoCloseable {
             Command c;
             Object reply;
             try {
-                reply = reply(in);
+                reply = reply(in, target.readTimeoutMs() * 1_000_000L);
             } catch (SocketTimeoutException e) {
                 synchronized (lock) {
                     Command oldest = sent.peek();
                     if (oldest == null || System.nanoTime() - oldest.sentAt < target.readTimeoutMs() * 1_000_000L) {
-                        continue; // nothing was due yet (no reply is half read: a timeout mid-reply means one was due)
+                        continue; // nothing was due yet
                     }
                 }
                 return;
@@ -250,7 +310,7 @@ final class RedisPipeline implements AutoCloseable {
             if (reply instanceof Long value) {
                 c.reply.complete(value);
             } else {
-                c.reply.completeExceptionally(new Unavailable(String.valueOf(reply)));
+                c.reply.completeExceptionally(new Unavailable(String.valueOf(reply), true));
             }
         }
     }
@@ -286,24 +346,28 @@ final class RedisPipeline implements AutoCloseable {
 
     /** A simple-string reply, or Unavailable with an error reply's text. */
     private static String simple(InputStream in) throws IOException, Unavailable {
-        Object reply = reply(in);
-        if (reply instanceof Error error) {
+        Object reply = reply(in, 0);
+        if (reply instanceof ErrorReply error) {
             throw new Unavailable(error.text());
         }
         return String.valueOf(reply);
     }
 
-    private record Error(String text) {
+    private record ErrorReply(String text) {
         @Override
         public String toString() {
             return text;
         }
     }
 
-    /** One reply of the kinds these commands get: an integer (Long), a simple string, or an error. */
-    private static Object reply(InputStream in) throws IOException {
+    /**
+     * One reply of the kinds these commands get: an integer (Long), a simple string, or an error. A timeout before
+     * its first byte is thrown as it is (the reader's tick); once a reply has begun, its rest is waited for up to
+     * {@code patienceNanos}, so that a reply is never left half read.
+     */
+    private static Object reply(InputStream in, long patienceNanos) throws IOException {
         int type = in.read();
-        String line = line(in);
+        String line = line(in, System.nanoTime() + patienceNanos);
         return switch (type) {
             case ':' -> {
                 try {
@@ -313,25 +377,37 @@ final class RedisPipeline implements AutoCloseable {
                 }
             }
             case '+' -> line;
-            case '-' -> new Error(line);
+            case '-' -> new ErrorReply(line);
             case -1 -> throw new IOException("connection closed");
             default -> throw new IOException("unexpected reply type " + (char) type);
         };
     }
 
-    private static String line(InputStream in) throws IOException {
+    private static String line(InputStream in, long deadline) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(32);
         int b;
-        while ((b = in.read()) != '\r') {
+        while ((b = next(in, deadline)) != '\r') {
             if (b == -1) {
                 throw new IOException("connection closed");
             }
             line.write(b);
         }
-        if (in.read() != '\n') {
+        if (next(in, deadline) != '\n') {
             throw new IOException("malformed reply");
         }
         return line.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int next(InputStream in, long deadline) throws IOException {
+        while (true) {
+            try {
+                return in.read();
+            } catch (SocketTimeoutException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("a reply cut short", e);
+                }
+            }
+        }
     }
 
     /** A command as RESP: an array of bulk strings. */

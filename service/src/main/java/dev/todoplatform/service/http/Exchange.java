@@ -171,13 +171,22 @@ public final class Exchange {
     public <T> void complete(CompletableFuture<T> result, Consumer<T> answer) {
         result.whenComplete((value, failure) -> WebServer.RequestThreads.inPlace(() -> {
             Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-            if (cause == null) {
-                answer.accept(value);
-            } else if (cause instanceof HttpError error) {
-                error(error);
-            } else {
-                WebServer.failed(request, cause);
-                error(new HttpError(500, "internal error"));
+            try {
+                if (cause == null) {
+                    answer.accept(value);
+                } else if (cause instanceof HttpError error) {
+                    error(error);
+                } else {
+                    WebServer.failed(request, cause);
+                    error(new HttpError(500, "internal error"));
+                }
+            } catch (RuntimeException | Error e) {
+                // whenComplete would swallow it: the response would never end and the drain would wait for it.
+                WebServer.failed(request, e);
+                if (!sent) {
+                    sent = true;
+                    callback.failed(e);
+                }
             }
         }));
     }

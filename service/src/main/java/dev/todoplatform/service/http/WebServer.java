@@ -178,12 +178,37 @@ public final class WebServer {
                         throw HttpError.badRequest("path", "path parameters (;...) are not supported");
                     }, Map.of(), true)
                     : router.match(request.getMethod(), Request.getPathInContext(request));
-            // Metrics and the in-flight count when the response is done, which for an async route is later.
+            // Metrics and the in-flight count when the response is done (for an async route, later), before Jetty
+            // is told: completing may go on to read and handle the connection's next request on this thread.
             Exchange[] exchange = new Exchange[1];
-            Callback done = Callback.from(callback, () -> {
+            Runnable finish = () -> {
                 metrics.record(request.getMethod(), match.pattern(), exchange[0].status(), System.nanoTime() - start);
                 inFlight.decrementAndGet();
-            });
+            };
+            Callback done = new Callback() {
+                @Override
+                public void succeeded() {
+                    try {
+                        finish.run();
+                    } finally {
+                        callback.succeeded();
+                    }
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    try {
+                        finish.run();
+                    } finally {
+                        callback.failed(x);
+                    }
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return callback.getInvocationType();
+                }
+            };
             exchange[0] = new Exchange(request, response, done);
             if (match.async()) {
                 serve(exchange[0], match, request);

@@ -55,6 +55,7 @@ class RedisPipelineTest {
             Throwable notANumber = failure(pipeline.integer("INCR", "text"));
             assertInstanceOf(RedisPipeline.Unavailable.class, notANumber);
             assertTrue(notANumber.getMessage().contains("not an integer"), notANumber.getMessage());
+            assertTrue(((RedisPipeline.Unavailable) notANumber).refused, "Redis answered: a refusal, not an outage");
             assertEquals(5_001, get(pipeline.integer("INCR", "n")), "the connection goes on after an error reply");
             assertEquals(0, pipeline.inFlight());
         }
@@ -64,7 +65,9 @@ class RedisPipelineTest {
     void aWrongPasswordFailsEveryTryAndHealthSaysSo() throws Exception {
         try (RedisServer redis = RedisServer.start(RunAs.tempDir("redis"), Ports.free(), null, "--requirepass", PASSWORD);
              RedisPipeline pipeline = new RedisPipeline(target(redis, "wrong"), 10, () -> { })) {
-            assertInstanceOf(RedisPipeline.Unavailable.class, failure(pipeline.integer("INCR", "n")));
+            Throwable refused = failure(pipeline.integer("INCR", "n"));
+            assertInstanceOf(RedisPipeline.Unavailable.class, refused);
+            assertFalse(((RedisPipeline.Unavailable) refused).refused, "no connection was made: an outage");
             assertFalse(pipeline.connected());
             assertFalse(RedisPipeline.ping(target(redis, "wrong")));
             assertTrue(RedisPipeline.ping(target(redis, PASSWORD)));
@@ -127,6 +130,33 @@ class RedisPipelineTest {
                 read += in.read(body, read, body.length - read);
             }
             return new String(body);
+        }
+    }
+
+    @Test
+    void aWriteStuckOnAFullSocketEndsAtTheReadTimeoutAndEveryCommandCompletes() throws Exception {
+        try (RedisServer redis = RedisServer.start(RunAs.tempDir("redis"), Ports.free(), null);
+             RedisPipeline pipeline = new RedisPipeline(target(redis, null), 1_000_000, () -> { })) {
+            Poll.until(Duration.ofSeconds(10), "connected", pipeline::connected);
+            redis.process().signal("STOP");
+            try {
+                // More bytes than the frozen Redis's socket and this one's can hold: a write blocks.
+                List<CompletableFuture<Long>> replies = new ArrayList<>();
+                Thread sender = new Thread(() -> {
+                    for (int i = 0; i < 400_000; i++) {
+                        replies.add(pipeline.integer("INCR", "n"));
+                    }
+                });
+                sender.start();
+                sender.join(20_000);
+                assertFalse(sender.isAlive(), "a write blocked on the frozen Redis is ended when the reader gives up");
+                for (CompletableFuture<Long> reply : replies) {
+                    assertInstanceOf(RedisPipeline.Unavailable.class, failure(reply));
+                }
+                assertEquals(0, pipeline.inFlight());
+            } finally {
+                redis.process().signal("CONT");
+            }
         }
     }
 
