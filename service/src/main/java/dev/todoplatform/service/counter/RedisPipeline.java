@@ -164,10 +164,7 @@ final class RedisPipeline implements AutoCloseable {
                 LOG.error("the Redis reply reader failed; reconnecting", e);
                 List<Command> failed;
                 synchronized (lock) {
-                    closeQuietly(socket);
-                    socket = null;
-                    out = null;
-                    reconnect = true;
+                    disconnect();
                     failed = new ArrayList<>(sent);
                     failed.addAll(waiting);
                     sent.clear();
@@ -229,14 +226,19 @@ final class RedisPipeline implements AutoCloseable {
         readReplies(in);
         List<Command> failed;
         synchronized (lock) {
-            closeQuietly(socket);
-            socket = null;
-            out = null;
-            reconnect = true;
+            disconnect();
             failed = settle(sent, false);
         }
         fail(failed);
         backOff(); // a Redis that accepts and then drops every connection is not spun on either
+    }
+
+    /** Holding the lock: the connection is gone, and the reader makes a new one next. */
+    private void disconnect() {
+        closeQuietly(socket);
+        socket = null;
+        out = null;
+        reconnect = true;
     }
 
     /**
