@@ -15,11 +15,19 @@ final class Load implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     Load(Client client, int threadsPerKind) {
-        List<Function<Integer, Client.Reply>> kinds = List.of(
+        this(threadsPerKind, List.of(
                 i -> client.get("/counter"),
                 i -> client.get("/"),
                 i -> client.get("/api/todos?limit=20"),
-                i -> client.post("/api/todos", "{\"name\":\"load " + i + "\"}"));
+                i -> client.post("/api/todos", "{\"name\":\"load " + i + "\"}")));
+    }
+
+    /** Lists only: the page and the JSON list, kept while nothing writes, so most lists share a position lookup. */
+    static Load lists(Client client, int threadsPerKind) {
+        return new Load(threadsPerKind, List.of(i -> client.get("/"), i -> client.get("/api/todos?limit=20")));
+    }
+
+    private Load(int threadsPerKind, List<Function<Integer, Client.Reply>> kinds) {
         for (Function<Integer, Client.Reply> kind : kinds) {
             for (int t = 0; t < threadsPerKind; t++) {
                 Thread thread = new Thread(() -> {

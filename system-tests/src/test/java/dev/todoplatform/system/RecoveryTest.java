@@ -48,6 +48,19 @@ class RecoveryTest {
         System.out.printf("read-your-writes: 1000 cycles, misses %d (all standbys up)%n", misses);
         assertEquals(0, misses);
 
+        // Lists from other clients meanwhile: each list then mostly joins a position lookup already under way, and
+        // gets its page from the lists kept at that position, answered by the lookup's thread.
+        int missesUnderLists;
+        try (Load lists = Load.lists(client, 2)) {
+            missesUnderLists = readYourWrites(1000);
+            lists.close();
+            assertEquals(List.of(), List.copyOf(lists.failures));
+            assertTrue(lists.requests.get() > 1000, lists.requests.get() + " lists");
+        }
+        System.out.printf("read-your-writes: 1000 cycles, misses %d (other clients listing all the while)%n",
+                missesUnderLists);
+        assertEquals(0, missesUnderLists);
+
         // A standby crashes (its postgres container killed; the runtime restarts it) during the next cycles.
         String standby = aStandby();
         stack.cluster.kill(standby, "postgres");

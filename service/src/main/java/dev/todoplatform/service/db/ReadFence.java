@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -137,6 +139,23 @@ public final class ReadFence {
     }
 
     /**
+     * The latest lookup's answer if that lookup was issued after {@code began} (done, in flight, or still waiting for
+     * its spacing), for a request that can wait for it without a thread; null if there is none: then the request
+     * needs {@link #primaryPosition}. The answer may be a failure: a lookup fails for its issuer's error, or when a
+     * request that waited for it past the timeout gives up on it.
+     */
+    public CompletableFuture<Position> joinable(long began) {
+        Lookup last = latest.get();
+        if (last == null || last.issuedNanos() - began < 0) {
+            return null;
+        }
+        if (!last.joined().get()) {
+            last.joined().set(true);
+        }
+        return last.position();
+    }
+
+    /**
      * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
      * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
      * newer one waits for the one in flight, then the first such request issues the next for all of them, a
@@ -162,8 +181,12 @@ public final class ReadFence {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new SQLException("interrupted while waiting for the primary's position", e);
-                } catch (Exception e) {
-                    break; // that lookup failed or hangs (a failover): look up on this request's own connection
+                } catch (TimeoutException e) {
+                    // It hangs (a failover): requests that joined it without a thread (joinable) stop waiting too.
+                    last.position().completeExceptionally(e);
+                    break; // look up on this request's own connection
+                } catch (ExecutionException e) {
+                    break; // that lookup failed: the same
                 }
             }
             // A spacing after the last lookup if that one served more than its issuer (requests come faster than

@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -27,14 +29,16 @@ public final class Exchange {
     private final Request request;
     private final Response response;
     private final Callback callback;
+    private final Executor threads;
     private final String path;
     private Map<String, String> pathParams = Map.of();
     private volatile boolean sent;
 
-    Exchange(Request request, Response response, Callback callback) {
+    Exchange(Request request, Response response, Callback callback, Executor threads) {
         this.request = request;
         this.response = response;
         this.callback = callback;
+        this.threads = threads;
         this.path = Request.getPathInContext(request);
     }
 
@@ -169,26 +173,55 @@ public final class Exchange {
      * also reads the connection's next request ({@link WebServer.RequestThreads#inPlace}).
      */
     public <T> void complete(CompletableFuture<T> result, Consumer<T> answer) {
-        result.whenComplete((value, failure) -> WebServer.RequestThreads.inPlace(() -> {
+        result.whenComplete((value, failure) -> WebServer.RequestThreads.inPlace(() -> serve(ex -> {
             Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-            try {
-                if (cause == null) {
-                    answer.accept(value);
-                } else if (cause instanceof HttpError error) {
-                    error(error);
-                } else {
-                    WebServer.failed(request, cause);
-                    error(new HttpError(500, "internal error"));
-                }
-            } catch (RuntimeException | Error e) {
-                // whenComplete would swallow it: the response would never end and the drain would wait for it.
-                WebServer.failed(request, e);
-                if (!sent) {
-                    sent = true;
-                    callback.failed(e);
-                }
+            if (cause instanceof Exception e) {
+                throw e;
+            } else if (cause != null) {
+                throw (Error) cause;
             }
-        }));
+            answer.accept(value);
+        }, false)));
+    }
+
+    /**
+     * Hands the rest of an async route to a request thread, for a step that may block (the database); the step
+     * answers the request.
+     */
+    public void blocking(Route step) {
+        try {
+            // The request thread that answers also reads the connection's next request.
+            threads.execute(() -> WebServer.RequestThreads.inPlace(() -> serve(step, true)));
+        } catch (RejectedExecutionException e) {
+            error(new HttpError(503, "too many requests queued, retry later"));
+        }
+    }
+
+    /**
+     * Runs a route or a step of one: an HttpError it throws is the answer, anything else a 500. With {@code
+     * answers}, it must have answered by its end (an async route or step may answer later, from another thread).
+     */
+    void serve(Route step, boolean answers) {
+        try {
+            try {
+                step.handle(this);
+                if (answers && !sent) {
+                    throw new IllegalStateException("route sent no response");
+                }
+            } catch (HttpError error) {
+                error(error);
+            } catch (Throwable t) {
+                WebServer.failed(request, t);
+                error(new HttpError(500, "internal error"));
+            }
+        } catch (RuntimeException | Error e) {
+            // Answering failed too: without this, the response would never end and the drain would wait for it.
+            WebServer.failed(request, e);
+            if (!sent) {
+                sent = true;
+                callback.failed(e);
+            }
+        }
     }
 
     public void error(HttpError error) {

@@ -4,7 +4,6 @@ import dev.todoplatform.service.Settings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -209,33 +208,14 @@ public final class WebServer {
                     return callback.getInvocationType();
                 }
             };
-            exchange[0] = new Exchange(request, response, done);
+            exchange[0] = new Exchange(request, response, done, threads);
+            exchange[0].pathParams(match.params());
             if (match.async()) {
-                serve(exchange[0], match, request);
+                exchange[0].serve(match.route(), false);
             } else {
-                try {
-                    // The request thread that answers also reads the connection's next request.
-                    threads.execute(() -> RequestThreads.inPlace(() -> serve(exchange[0], match, request)));
-                } catch (RejectedExecutionException e) {
-                    exchange[0].error(new HttpError(503, "too many requests queued, retry later"));
-                }
+                exchange[0].blocking(match.route());
             }
             return true;
-        }
-
-        private static void serve(Exchange exchange, Router.Match match, Request request) {
-            try {
-                exchange.pathParams(match.params());
-                match.route().handle(exchange);
-                if (!match.async() && !exchange.sent()) {
-                    throw new IllegalStateException("route " + match.pattern() + " sent no response");
-                }
-            } catch (HttpError error) {
-                exchange.error(error);
-            } catch (Throwable t) {
-                failed(request, t);
-                exchange.error(new HttpError(500, "internal error"));
-            }
         }
     }
 }

@@ -4,7 +4,9 @@ import dev.todoplatform.service.http.Exchange;
 import dev.todoplatform.service.http.HttpError;
 import dev.todoplatform.service.http.Json;
 import dev.todoplatform.service.http.Router;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** The JSON API under /api/todos. */
 public final class TodoApi {
@@ -16,7 +18,7 @@ public final class TodoApi {
     }
 
     public void register(Router router) {
-        router.route("GET", "/api/todos", this::list)
+        router.routeAsync("GET", "/api/todos", this::list)
                 .route("POST", "/api/todos", this::create)
                 .route("GET", "/api/todos/{id}", this::get)
                 .route("PATCH", "/api/todos/{id}", this::patch)
@@ -25,7 +27,23 @@ public final class TodoApi {
 
     private void list(Exchange ex) {
         TodoInput.Page page = TodoInput.page(ex.query());
-        ex.jsonBytes(200, lists.of(todos.list(page.limit(), page.after()), Json::bytes));
+        list(ex, todos, page.limit(), page.after(), items -> ex.jsonBytes(200, lists.of(items, Json::bytes)));
+    }
+
+    /**
+     * Answers a list request with its page: from the thread that read it or the one that completes the position
+     * lookup it joined, when the page is kept at that position ({@link TodoRepository#joined}), and else from a
+     * request thread that reads it. A kept page then costs no thread a wait: under load most lists join a lookup,
+     * and parking and waking a thread for each cost the JVM more than the rest of the request (BENCHMARKS.md).
+     */
+    static void list(Exchange ex, TodoRepository todos, long limit, long afterId, Consumer<List<Todo>> answer) {
+        ex.complete(todos.joined(limit, afterId, System.nanoTime()), joined -> {
+            if (joined.page() != null) {
+                answer.accept(joined.page());
+            } else {
+                ex.blocking(e -> answer.accept(todos.list(limit, afterId, joined.at())));
+            }
+        });
     }
 
     private void create(Exchange ex) throws Exception {

@@ -33,7 +33,8 @@ public final class TodoPage {
     }
 
     public void register(Router router) {
-        router.route("GET", "/", ex -> render(ex, 200, null))
+        router.routeAsync("GET", "/", ex -> TodoApi.list(ex, todos, TodoInput.MAX_LIST_LIMIT, 0,
+                        items -> ex.html(200, pages.of(items, i -> page(i, null)))))
                 .route("POST", "/todos", form(ex -> {
                     Map<String, String> form = ex.form();
                     TodoInput.onlyFields(form, Set.of("name"), "form");
@@ -72,9 +73,9 @@ public final class TodoPage {
         };
     }
 
+    /** The page with a form's error: a 4xx, on the form's request thread. */
     private void render(Exchange ex, int status, String error) {
-        List<Todo> items = todos.list(TodoInput.MAX_LIST_LIMIT, 0);
-        ex.html(status, error == null ? pages.of(items, i -> page(i, null)) : page(items, error));
+        ex.html(status, page(todos.list(TodoInput.MAX_LIST_LIMIT, 0), error));
     }
 
     private static byte[] page(List<Todo> items, String error) {

@@ -11,10 +11,12 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** The todos table. Every operation is idempotent, so {@link Retry} may repeat it through a failover. */
 public final class TodoRepository {
     private static final String COLUMNS = "id, name, completed, created_at";
+    private static final CompletableFuture<Joined> NOT_JOINED = CompletableFuture.completedFuture(new Joined(null, null));
 
     private final Retry retry;
     private final ReadFence fence;
@@ -25,11 +27,42 @@ public final class TodoRepository {
         this.fence = fence;
     }
 
+    /**
+     * How far a list request got with no thread waiting for it: the position of a lookup it joined ({@link
+     * ReadFence#joinable}; null when it could join none or that lookup failed), and its page as kept at that
+     * position (null when not kept: a write moved the position, or the page is still being read).
+     */
+    public record Joined(ReadFence.Position at, List<Todo> page) {
+    }
+
+    /**
+     * The page for a request that began at {@code began}, with no thread waiting for it: if a position lookup
+     * issued after the request began is done or under way, this completes when it is, on the thread that completes
+     * it, with the page kept at its position. Else a thread must read the page ({@link #list(long, long,
+     * ReadFence.Position)}).
+     */
+    public CompletableFuture<Joined> joined(long limit, long afterId, long began) {
+        CompletableFuture<ReadFence.Position> at = fence.joinable(began);
+        return at == null ? NOT_JOINED : at.handle((position, failure) -> failure != null ? NOT_JOINED.join()
+                : new Joined(position, lists.get(position, limit, afterId)));
+    }
+
     public List<Todo> list(long limit, long afterId) {
+        return list(limit, afterId, null);
+    }
+
+    /**
+     * The page, at {@code known} if not null (a position looked up after the request began), else at one looked
+     * up now.
+     */
+    public List<Todo> list(long limit, long afterId, ReadFence.Position known) {
+        ReadFence.Position[] given = {known};
         // A connection only for what needs one: a request that joins another's position lookup and finds the
         // list kept holds none while it waits (with 4 per instance, waiting lookups held them all: BENCHMARKS.md).
         return retry.runLazy(lease -> {
-            ReadFence.Position at = fence.primaryPosition(lease::connection, System.nanoTime());
+            ReadFence.Position at = given[0] != null ? given[0]
+                    : fence.primaryPosition(lease::connection, System.nanoTime());
+            given[0] = null; // a retry, after a failover, looks the position up again
             // The lookup's connection goes back before this request may wait for another's read of the page: that
             // reader may need one, and a full pool then stalled both for its 2 s timeout (TodoRepositoryTest).
             lease.release();

@@ -1,6 +1,10 @@
 package dev.todoplatform.service.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.mockingDetails;
@@ -16,11 +20,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
@@ -183,6 +190,62 @@ class ReadFenceTest {
         verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
     }
 
+    /**
+     * A request can join a lookup issued after it began without a thread (joinable): it gets the lookup's answer
+     * when it comes. One that began after the lookup was issued cannot, and neither can any before a first lookup.
+     */
+    @Test
+    void aRequestJoinsALookupIssuedAfterItBeganWithoutAThread() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        holdPrimaryLookup(sent, answer);
+        ReadFence fence = new ReadFence(5_000, 0);
+        long began = System.nanoTime();
+        assertNull(fence.joinable(began), "no lookup yet");
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<ReadFence.Position> issuer = pool.submit(() -> fence.primaryPosition(() -> connection, System.nanoTime()));
+            sent.await();
+            assertNull(fence.joinable(System.nanoTime()), "a request that began after the lookup was issued joined it");
+            CompletableFuture<ReadFence.Position> joined = fence.joinable(began);
+            assertFalse(joined.isDone(), "the lookup is still in flight");
+            answer.countDown();
+            assertEquals(new ReadFence.Position(1, 0x3000000L), joined.get(5, TimeUnit.SECONDS));
+            assertEquals(joined.get(), issuer.get(5, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A lookup that hangs (a failover) fails for the requests that joined it without a thread, once a request that
+     * waited for it gives up at the timeout, rather than at the issuer's socket timeout: they then read on a
+     * thread of their own.
+     */
+    @Test
+    void aHungLookupFailsForTheRequestsThatJoinedIt() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        holdPrimaryLookup(sent, answer);
+        ReadFence fence = new ReadFence(200, 0);
+        long began = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            pool.submit(() -> fence.primaryPosition(() -> connection, System.nanoTime()));
+            sent.await();
+            CompletableFuture<ReadFence.Position> joined = fence.joinable(began);
+            Connection other = session();
+            Future<ReadFence.Position> waiter = pool.submit(() -> fence.primaryPosition(() -> other, System.nanoTime()));
+            assertEquals(new ReadFence.Position(1, 0x3000000L), waiter.get(5, TimeUnit.SECONDS),
+                    "the waiter looked up on its own connection");
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> joined.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, failed.getCause());
+        } finally {
+            answer.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     /** A lone client's reads, each served by its own lookup, never wait for the spacing. */
     @Test
     void aLookupNobodyJoinedIsFollowedAtOnce() throws Exception {
@@ -207,7 +270,6 @@ class ReadFenceTest {
         verify(connection, times(2)).prepareStatement(ReadFence.PRIMARY_LSN);
     }
 
-    /** The first connection's lookup counts down {@code sent}, then answers once {@code answer} is counted down. */
     /** A pool whose threads are added to {@code threads}, so a test can see whether one is waiting. */
     private static ExecutorService pool(int size, List<Thread> threads) {
         return Executors.newFixedThreadPool(size, r -> {
@@ -217,6 +279,7 @@ class ReadFenceTest {
         });
     }
 
+    /** The first connection's lookup counts down {@code sent}, then answers once {@code answer} is counted down. */
     private void holdPrimaryLookup(CountDownLatch sent, CountDownLatch answer) throws Exception {
         ResultSet position = position("0/3000000");
         when(primary.executeQuery()).thenAnswer(i -> {
