@@ -10,6 +10,9 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,8 +27,8 @@ import org.postgresql.PGConnection;
  * after the request began (every write acknowledged before then is at or below it), and waits until the session's
  * read node has replayed that far. Two things keep that cheap under load without weakening it:
  * <ul>
- * <li>one position lookup serves every request that began before it was issued: a request joins a lookup in
- * flight or just done if that lookup was issued after the request began, and otherwise waits for the one in
+ * <li>one position lookup serves every request that began before it was sent: a request joins a lookup not
+ * yet sent, in flight or just done if that lookup was sent after the request began, and otherwise waits for the one in
  * flight and then joins (or issues) the next: one lookup in flight at a time, and while they are shared, lookups
  * at least a spacing apart, so that under load each serves many requests (back to back, each served fewer than
  * two);</li>
@@ -51,18 +54,49 @@ public final class ReadFence {
     }
 
     /**
-     * A position lookup: when it was issued (before its query was sent), its answer, and whether a request other
-     * than its issuer used it.
+     * A position lookup: when it is to be issued, when its query was sent, its answer, and whether a request other
+     * than the one that made it used it.
      */
-    private record Lookup(long issuedNanos, CompletableFuture<Position> position, AtomicBoolean joined) {
-        Lookup(long issuedNanos) {
-            this(issuedNanos, new CompletableFuture<>(), new AtomicBoolean());
+    private static final class Lookup {
+        final long issueNanos;
+        final CompletableFuture<Position> position = new CompletableFuture<>();
+        final AtomicBoolean joined = new AtomicBoolean();
+        private volatile long sentNanos;
+        private volatile boolean sent;
+
+        Lookup(long issueNanos) {
+            this.issueNanos = issueNanos;
+        }
+
+        /**
+         * Whether its answer is read after {@code began}: it was sent since, or is not sent yet (it is marked sent
+         * before it is sent, so a request that finds it unsent began before the send).
+         */
+        boolean readAfter(long began) {
+            return !sent || sentNanos - began >= 0;
+        }
+
+        void markSent() {
+            sentNanos = System.nanoTime();
+            sent = true;
+        }
+
+        /** In flight or waiting to be sent for longer than {@code timeoutNanos}. */
+        boolean hangs(long now, long timeoutNanos) {
+            return !position.isDone() && now - (sent ? sentNanos : issueNanos) > timeoutNanos;
         }
     }
 
     private final long timeoutNanos;
     private final long spacingNanos;
     private final AtomicReference<Lookup> latest = new AtomicReference<>();
+    /** Issues the lookups that requests waiting without a thread made (joinable); one at a time, as they go. */
+    private final ExecutorService lookups = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "position-lookup");
+                t.setDaemon(true);
+                return t;
+            });
     private final Set<Object> primaryReaders = Collections.synchronizedSet(
             Collections.newSetFromMap(new WeakHashMap<>()));
     private final Map<Object, Long> replayed = Collections.synchronizedMap(new WeakHashMap<>());
@@ -78,7 +112,10 @@ public final class ReadFence {
         this.spacingNanos = TimeUnit.MICROSECONDS.toNanos(spacingMicros);
     }
 
-    /** Where a lookup issued for a request gets its connection (only the request that issues one needs one). */
+    /**
+     * Where a lookup gets its connection: only the request that issues one needs one; the lookup thread closes
+     * (gives back) the one it gets.
+     */
     @FunctionalInterface
     public interface ConnectionSource {
         Connection connection() throws SQLException;
@@ -139,25 +176,72 @@ public final class ReadFence {
     }
 
     /**
-     * The latest lookup's answer if that lookup was issued after {@code began} (done, in flight, or still waiting for
-     * its spacing), for a request that can wait for it without a thread; null if there is none: then the request
-     * needs {@link #primaryPosition}. The answer may be a failure: a lookup fails for its issuer's error, or when a
-     * request that waited for it past the timeout gives up on it.
+     * The primary's WAL position read after {@code began}, for a request that waits for it without a thread: the
+     * latest lookup if it was sent after then or is not sent yet (waiting for its spacing), else the next one,
+     * made now and issued on the fence's lookup thread with a connection from {@code connections} (closed after),
+     * once the one in flight is done and as spaced as {@link #primaryPosition} spaces them. Null when the lookup in
+     * flight hangs past the timeout (a failover): it then fails for every request that joined it, and this one
+     * needs {@link #primaryPosition} on a thread of its own. The answer may be a failure too: the same.
      */
-    public CompletableFuture<Position> joinable(long began) {
-        Lookup last = latest.get();
-        if (last == null || last.issuedNanos() - began < 0) {
-            return null;
+    public CompletableFuture<Position> joinable(long began, ConnectionSource connections) {
+        while (true) {
+            Lookup last = latest.get();
+            long now = System.nanoTime();
+            if (last != null && last.hangs(now, timeoutNanos)) {
+                last.position.completeExceptionally(new TimeoutException("no primary position within the timeout"));
+                return null;
+            }
+            if (last != null && last.readAfter(began)) {
+                if (!last.joined.get()) {
+                    last.joined.set(true);
+                }
+                return last.position;
+            }
+            Lookup next = new Lookup(nextIssue(last, now));
+            if (latest.compareAndSet(last, next)) {
+                lookups.execute(() -> issue(next, last, connections));
+                return next.position;
+            }
         }
-        if (!last.joined().get()) {
-            last.joined().set(true);
+    }
+
+    /** The lookup thread's work: {@code next}, after {@code previous} (one in flight at a time) and its spacing. */
+    private void issue(Lookup next, Lookup previous, ConnectionSource connections) {
+        if (previous != null) {
+            try {
+                previous.position.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // it failed or hangs: the next goes on regardless, as a request of primaryPosition's would
+            }
         }
-        return last.position();
+        for (long wait; (wait = next.issueNanos - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(wait);
+        }
+        if (next.position.isDone()) {
+            return; // given up on already (it waited past the timeout behind a lookup that hung)
+        }
+        try (Connection c = connections.connection()) {
+            lookUp(next, () -> c);
+        } catch (SQLException | RuntimeException e) {
+            next.position.completeExceptionally(e); // a no-op if lookUp failed it already
+        }
     }
 
     /**
-     * The primary's WAL position, read after {@code began}: the latest lookup if it was issued after then (waiting
-     * for it if it is in flight), else the next one. One lookup is in flight at a time: a request that needs a
+     * When to issue the lookup after {@code last}: a spacing after it if it served more than the request that made
+     * it (requests come faster than lookups: every one that begins until then joins the next), else at once (a lone
+     * client waits for nothing).
+     */
+    private long nextIssue(Lookup last, long now) {
+        long spaced = last == null || !last.joined.get() ? now : last.issueNanos + spacingNanos;
+        return now - spaced >= 0 ? now : spaced;
+    }
+
+    /**
+     * The primary's WAL position, read after {@code began}: the latest lookup if it was sent after then or is not
+     * sent yet (waiting for it if it is not done), else the next one. One lookup is in flight at a time: a request that needs a
      * newer one waits for the one in flight, then the first such request issues the next for all of them, a
      * spacing after the last while lookups are shared (a lookup each per request in flight cost the database path
      * more than the reads did; back to back, under load, there was still one lookup per 1.6 list requests; spaced
@@ -167,34 +251,29 @@ public final class ReadFence {
     public Position primaryPosition(ConnectionSource connections, long began) throws SQLException {
         while (true) {
             Lookup last = latest.get();
-            boolean usable = last != null && last.issuedNanos() - began >= 0;
-            if (usable || (last != null && !last.position().isDone())) {
+            boolean usable = last != null && last.readAfter(began);
+            if (usable || (last != null && !last.position.isDone())) {
                 try {
-                    Position position = last.position().get(timeoutNanos, TimeUnit.NANOSECONDS);
+                    Position position = last.position.get(timeoutNanos, TimeUnit.NANOSECONDS);
                     if (usable) {
-                        if (!last.joined().get()) {
-                            last.joined().set(true);
+                        if (!last.joined.get()) {
+                            last.joined.set(true);
                         }
                         return position;
                     }
-                    continue; // it was issued too early for this request: the next one
+                    continue; // it was sent too early for this request: the next one
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new SQLException("interrupted while waiting for the primary's position", e);
                 } catch (TimeoutException e) {
                     // It hangs (a failover): requests that joined it without a thread (joinable) stop waiting too.
-                    last.position().completeExceptionally(e);
+                    last.position.completeExceptionally(e);
                     break; // look up on this request's own connection
                 } catch (ExecutionException e) {
                     break; // that lookup failed: the same
                 }
             }
-            // A spacing after the last lookup if that one served more than its issuer (requests come faster than
-            // lookups: every one that begins until then joins this one), else at once (a lone client waits for
-            // nothing).
-            long now = System.nanoTime();
-            long spaced = last == null || !last.joined().get() ? now : last.issuedNanos() + spacingNanos;
-            long issue = now - spaced >= 0 ? now : spaced;
+            long issue = nextIssue(last, System.nanoTime());
             Lookup mine = new Lookup(issue);
             if (latest.compareAndSet(last, mine)) {
                 for (long wait; (wait = issue - System.nanoTime()) > 0; ) {
@@ -205,19 +284,20 @@ public final class ReadFence {
         }
         Lookup mine = new Lookup(System.nanoTime());
         latest.accumulateAndGet(mine, (current, next) ->
-                current == null || next.issuedNanos() - current.issuedNanos() > 0 ? next : current);
+                current == null || next.issueNanos - current.issueNanos > 0 ? next : current);
         return lookUp(mine, connections);
     }
 
     private static Position lookUp(Lookup lookup, ConnectionSource connections) throws SQLException {
-        try (PreparedStatement st = connections.connection().prepareStatement(PRIMARY_LSN);
-                ResultSet rs = st.executeQuery()) {
+        try (PreparedStatement st = connections.connection().prepareStatement(PRIMARY_LSN)) {
+            lookup.markSent();
+            ResultSet rs = st.executeQuery();
             rs.next();
             Position position = new Position(Long.parseLong(rs.getString(2), 16), lsn(rs.getString(1)));
-            lookup.position().complete(position);
+            lookup.position.complete(position);
             return position;
         } catch (SQLException | RuntimeException e) {
-            lookup.position().completeExceptionally(e);
+            lookup.position.completeExceptionally(e);
             throw e;
         }
     }

@@ -75,6 +75,11 @@ public final class Retry {
         }
     }
 
+    /** A pooled connection, with no retry: for work whose failure is handled by those waiting for it. */
+    public Connection connection() throws SQLException {
+        return database.connection();
+    }
+
     public <T> T run(Work<T> work) {
         return runLazy(lease -> work.run(lease.connection()));
     }

@@ -28,21 +28,20 @@ public final class TodoRepository {
     }
 
     /**
-     * How far a list request got with no thread waiting for it: the position of a lookup it joined ({@link
-     * ReadFence#joinable}; null when it could join none or that lookup failed), and its page as kept at that
-     * position (null when not kept: a write moved the position, or the page is still being read).
+     * How far a list request got with no thread waiting for it: the position it was given ({@link
+     * ReadFence#joinable}; null when the lookup hung or failed), and its page as kept at that position (null when
+     * not kept: a write moved the position, or the page is still being read).
      */
     public record Joined(ReadFence.Position at, List<Todo> page) {
     }
 
     /**
-     * The page for a request that began at {@code began}, with no thread waiting for it: if a position lookup
-     * issued after the request began is done or under way, this completes when it is, on the thread that completes
-     * it, with the page kept at its position. Else a thread must read the page ({@link #list(long, long,
-     * ReadFence.Position)}).
+     * The page for a request that began at {@code began}, with no thread waiting for it: this completes once a
+     * position lookup issued after the request began answers, on the thread that completes it, with the page kept
+     * at that position if it is. Else a thread reads the page ({@link #list(long, long, ReadFence.Position)}).
      */
     public CompletableFuture<Joined> joined(long limit, long afterId, long began) {
-        CompletableFuture<ReadFence.Position> at = fence.joinable(began);
+        CompletableFuture<ReadFence.Position> at = fence.joinable(began, retry::connection);
         return at == null ? NOT_JOINED : at.handle((position, failure) -> failure != null ? NOT_JOINED.join()
                 : new Joined(position, lists.get(position, limit, afterId)));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
@@ -191,53 +192,105 @@ class ReadFenceTest {
     }
 
     /**
-     * A request can join a lookup issued after it began without a thread (joinable): it gets the lookup's answer
-     * when it comes. One that began after the lookup was issued cannot, and neither can any before a first lookup.
+     * A request waits for its position without a thread (joinable): it joins the lookup in flight if that was
+     * issued after it began, and else the next one, which the fence's lookup thread issues once the one in flight
+     * is done, on a connection it gives back.
      */
     @Test
-    void aRequestJoinsALookupIssuedAfterItBeganWithoutAThread() throws Exception {
+    void aRequestWaitsForItsPositionWithoutAThread() throws Exception {
+        ReadFence fence = new ReadFence(5_000, 0);
+        Connection first = session();
+        assertEquals(new ReadFence.Position(1, 0x3000000L),
+                fence.joinable(System.nanoTime(), () -> first).get(5, TimeUnit.SECONDS), "the first lookup, at once");
+        verify(first).close();
+
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
         holdPrimaryLookup(sent, answer);
-        ReadFence fence = new ReadFence(5_000, 0);
         long began = System.nanoTime();
-        assertNull(fence.joinable(began), "no lookup yet");
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try {
             Future<ReadFence.Position> issuer = pool.submit(() -> fence.primaryPosition(() -> connection, System.nanoTime()));
             sent.await();
-            assertNull(fence.joinable(System.nanoTime()), "a request that began after the lookup was issued joined it");
-            CompletableFuture<ReadFence.Position> joined = fence.joinable(began);
-            assertFalse(joined.isDone(), "the lookup is still in flight");
+            CompletableFuture<ReadFence.Position> joined = fence.joinable(began, () -> {
+                throw new AssertionError("a request that joins the lookup in flight made one");
+            });
+            Connection later = session();
+            CompletableFuture<ReadFence.Position> next = fence.joinable(System.nanoTime(), () -> later);
+            assertFalse(joined.isDone() || next.isDone(), "answered before the lookup in flight was");
+            verify(later, times(0)).prepareStatement(ReadFence.PRIMARY_LSN); // one in flight at a time
             answer.countDown();
-            assertEquals(new ReadFence.Position(1, 0x3000000L), joined.get(5, TimeUnit.SECONDS));
-            assertEquals(joined.get(), issuer.get(5, TimeUnit.SECONDS));
+            assertEquals(issuer.get(5, TimeUnit.SECONDS), joined.get(5, TimeUnit.SECONDS));
+            assertEquals(new ReadFence.Position(1, 0x3000000L), next.get(5, TimeUnit.SECONDS));
+            verify(later, times(1)).prepareStatement(ReadFence.PRIMARY_LSN);
+            verify(later).close();
         } finally {
             pool.shutdownNow();
         }
     }
 
     /**
-     * A lookup that hangs (a failover) fails for the requests that joined it without a thread, once a request that
-     * waited for it gives up at the timeout, rather than at the issuer's socket timeout: they then read on a
-     * thread of their own.
+     * While a lookup waits for its spacing, every request that comes joins it, however late the lookup thread
+     * sends it: a request made a lookup of its own whenever the planned time had passed, and under load the lookup
+     * thread fell behind an ever longer queue of them (PgPool and PostgreSQL did three times the work per list).
      */
     @Test
-    void aHungLookupFailsForTheRequestsThatJoinedIt() throws Exception {
+    void requestsWhileALookupWaitsToBeSentAllJoinIt() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        holdPrimaryLookup(sent, answer);
+        long spacingNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        ReadFence fence = new ReadFence(5_000, TimeUnit.NANOSECONDS.toMicros(spacingNanos));
+        long began = System.nanoTime();
+        CompletableFuture<ReadFence.Position> first = fence.joinable(began, () -> connection);
+        sent.await(); // the lookup thread is busy with it until answer
+        fence.joinable(began, () -> {
+            throw new AssertionError("a request that began before the lookup was sent made one");
+        }); // shared: the next lookup is spaced
+        List<Connection> used = new ArrayList<>();
+        CompletableFuture<ReadFence.Position> next = fence.joinable(System.nanoTime(), () -> {
+            Connection c = newSession();
+            used.add(c);
+            return c;
+        });
+        Poll.until(Duration.ofSeconds(5), "the next lookup's planned time passed",
+                () -> System.nanoTime() - began > 2 * spacingNanos);
+        for (int i = 0; i < 20; i++) {
+            assertSame(next, fence.joinable(System.nanoTime(), () -> {
+                throw new AssertionError("a request made a lookup while one waited to be sent");
+            }));
+        }
+        answer.countDown();
+        assertEquals(first.get(5, TimeUnit.SECONDS), next.get(5, TimeUnit.SECONDS));
+        assertEquals(1, used.size());
+    }
+
+    /**
+     * A lookup that hangs (a failover) fails for the requests waiting for it without a thread once it is past the
+     * timeout, rather than at its issuer's socket timeout: the next request that comes finds it so, and it and
+     * they then read on threads of their own.
+     */
+    @Test
+    void aHungLookupFailsForTheRequestsWaitingForIt() throws Exception {
         CountDownLatch sent = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
         holdPrimaryLookup(sent, answer);
         ReadFence fence = new ReadFence(200, 0);
         long began = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(1);
         try {
             pool.submit(() -> fence.primaryPosition(() -> connection, System.nanoTime()));
             sent.await();
-            CompletableFuture<ReadFence.Position> joined = fence.joinable(began);
-            Connection other = session();
-            Future<ReadFence.Position> waiter = pool.submit(() -> fence.primaryPosition(() -> other, System.nanoTime()));
-            assertEquals(new ReadFence.Position(1, 0x3000000L), waiter.get(5, TimeUnit.SECONDS),
-                    "the waiter looked up on its own connection");
+            long sentAt = System.nanoTime();
+            CompletableFuture<ReadFence.Position> joined = fence.joinable(began, () -> {
+                throw new AssertionError("a request that joins the lookup in flight made one");
+            });
+            Poll.until(Duration.ofSeconds(5), "the lookup past the timeout",
+                    () -> System.nanoTime() - sentAt > TimeUnit.MILLISECONDS.toNanos(250));
+            assertFalse(joined.isDone());
+            assertNull(fence.joinable(System.nanoTime(), () -> {
+                throw new AssertionError("a lookup was queued behind one that hangs");
+            }));
             ExecutionException failed = assertThrows(ExecutionException.class, () -> joined.get(5, TimeUnit.SECONDS));
             assertInstanceOf(TimeoutException.class, failed.getCause());
         } finally {
@@ -287,6 +340,14 @@ class ReadFenceTest {
             answer.await();
             return position;
         });
+    }
+
+    private Connection newSession() {
+        try {
+            return session();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Connection session() throws Exception {
