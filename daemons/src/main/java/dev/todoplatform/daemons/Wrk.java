@@ -30,7 +30,12 @@ public final class Wrk {
             command.addAll(List.of("-s", script.toString()));
         }
         command.add(url);
-        return parse(Commands.run(command, Map.of(), Duration.ofSeconds(seconds + 60L)));
+        String output = Commands.run(command, Map.of(), Duration.ofSeconds(seconds + 60L));
+        if (script != null && output.contains(script + ": ")) {
+            // wrk reports a script it cannot open or run, and then sends plain GETs instead.
+            throw new IllegalStateException("wrk did not run " + script + ":\n" + output);
+        }
+        return parse(output);
     }
 
     static Result parse(String output) {
