@@ -9,7 +9,11 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +25,7 @@ public final class TodoRepository {
     private final Retry retry;
     private final ReadFence fence;
     private final ListCache lists = new ListCache();
+    private final CreateGroups creates = new CreateGroups(this::insert);
 
     public TodoRepository(Retry retry, ReadFence fence) {
         this.retry = retry;
@@ -92,23 +97,44 @@ public final class TodoRepository {
         });
     }
 
-    /** Creates an item once per idempotency key: a repeat returns the item the first attempt created. */
+    /**
+     * Creates an item once per idempotency key: a repeat returns the item the first attempt created. Concurrent
+     * creates are committed in groups ({@link CreateGroups}).
+     */
     public Todo create(String name, String idempotencyKey) {
+        return creates.create(name, idempotencyKey);
+    }
+
+    /** One group of creates: one INSERT and one commit, then the items an earlier attempt made, by key. */
+    private Map<String, Todo> insert(List<CreateGroups.Create> group) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (CreateGroups.Create create : group) {
+            names.putIfAbsent(create.key(), create.name()); // one row per key, even if two creates share it
+        }
         return retry.run(c -> {
-            try (PreparedStatement st = c.prepareStatement("INSERT INTO todos (name, idempotency_key) VALUES (?, ?) "
-                    + "ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + COLUMNS)) {
-                st.setString(1, name);
-                st.setString(2, idempotencyKey);
-                List<Todo> created = all(st);
-                if (!created.isEmpty()) {
-                    return created.get(0);
+            Map<String, Todo> made = new HashMap<>();
+            try (PreparedStatement st = c.prepareStatement("INSERT INTO todos (name, idempotency_key) VALUES "
+                    + String.join(", ", Collections.nCopies(names.size(), "(?, ?)"))
+                    + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING " + COLUMNS + ", idempotency_key")) {
+                int i = 0;
+                for (Map.Entry<String, String> e : names.entrySet()) {
+                    st.setString(++i, e.getValue());
+                    st.setString(++i, e.getKey());
+                }
+                byKey(st, made);
+            }
+            List<String> earlier = names.keySet().stream().filter(k -> !made.containsKey(k)).toList();
+            if (!earlier.isEmpty()) {
+                try (PreparedStatement st = c.prepareStatement(ReadFence.ON_PRIMARY + "SELECT " + COLUMNS
+                        + ", idempotency_key FROM todos WHERE idempotency_key IN ("
+                        + String.join(", ", Collections.nCopies(earlier.size(), "?")) + ")")) {
+                    for (int i = 0; i < earlier.size(); i++) {
+                        st.setString(i + 1, earlier.get(i));
+                    }
+                    byKey(st, made);
                 }
             }
-            try (PreparedStatement st = c.prepareStatement(
-                    ReadFence.ON_PRIMARY + "SELECT " + COLUMNS + " FROM todos WHERE idempotency_key = ?")) {
-                st.setString(1, idempotencyKey);
-                return all(st).get(0);
-            }
+            return made;
         });
     }
 
@@ -145,11 +171,24 @@ public final class TodoRepository {
         List<Todo> todos = new ArrayList<>();
         try (ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
-                todos.add(new Todo(rs.getLong(1), rs.getString(2), rs.getBoolean(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant().toString()));
+                todos.add(todo(rs));
             }
         }
         return todos;
+    }
+
+    /** Rows of {@link #COLUMNS} and then the idempotency key, into {@code made} by key. */
+    private static void byKey(PreparedStatement st, Map<String, Todo> made) throws SQLException {
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                made.put(rs.getString(5), todo(rs));
+            }
+        }
+    }
+
+    private static Todo todo(ResultSet rs) throws SQLException {
+        return new Todo(rs.getLong(1), rs.getString(2), rs.getBoolean(3),
+                rs.getObject(4, OffsetDateTime.class).toInstant().toString());
     }
 
 }

@@ -10,7 +10,9 @@ import dev.todoplatform.service.db.Migrations;
 import dev.todoplatform.service.db.ReadFence;
 import dev.todoplatform.service.db.Retry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -71,6 +73,48 @@ class TodoRepositoryTest {
             assertTrue(slowest < TimeUnit.MILLISECONDS.toNanos(1_000), "slowest list: " + slowest / 1_000_000 + " ms");
         } finally {
             writing.set(false);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Creates from many threads at once, committed in groups: each gets its own item with its own name and a
+     * distinct id, every one is in the table, and creates that share an idempotency key, in one group or not, make
+     * one item.
+     */
+    @Test
+    void concurrentCreatesEachGetTheirOwnItemAndOneItemPerKey() throws Exception {
+        Settings.DatabaseAccess access = new Settings.DatabaseAccess(Backends.newDatabase(), Backends.DB_USER,
+                Backends.DB_PASSWORD, 4);
+        Migrations.migrate(access);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try (Database database = new Database(access, null)) {
+            TodoRepository todos = new TodoRepository(new Retry(database, 15_000), new ReadFence(500, 0));
+            List<Future<Todo>> created = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                String name = "item " + i;
+                // Every tenth create repeats the key of the one before: as a client retrying at once would.
+                String key = "key-" + (i % 10 == 9 ? i - 1 : i);
+                created.add(pool.submit(() -> todos.create(name, key)));
+            }
+            Set<Long> ids = new HashSet<>();
+            for (int i = 0; i < created.size(); i++) {
+                Todo todo = created.get(i).get(60, TimeUnit.SECONDS);
+                if (i % 10 == 9) {
+                    Todo other = created.get(i - 1).get();
+                    assertEquals(other, todo, "two creates with one key answer the one item");
+                    assertTrue(Set.of("item " + (i - 1), "item " + i).contains(todo.name()), todo.name());
+                } else if (i % 10 != 8) {
+                    assertEquals("item " + i, todo.name());
+                }
+                if (i % 10 != 9) {
+                    assertTrue(ids.add(todo.id()), "id " + todo.id() + " answered twice");
+                }
+            }
+            assertEquals(360, ids.size());
+            assertEquals(360, todos.list(1000, 0).size(), "every create is in the table, once");
+        } finally {
             pool.shutdown();
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         }
