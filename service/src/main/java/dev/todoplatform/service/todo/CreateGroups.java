@@ -16,8 +16,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * once. Creates are idempotent by key, so a group that a failover interrupts is retried whole, as one create was.
  */
 final class CreateGroups {
-    /** Groups in flight at once: half the instance's connections, leaving the rest to the reads. */
-    static final int SENDING = 2;
+    /**
+     * Groups in flight at once per instance. One: the creates that come while it commits make the next group the
+     * larger (scripts/bench: 4,023 creates/s at 0.374 ms of CPU each, against 3,004 at 0.518 with two).
+     */
+    static final int SENDING = 1;
     /** The most creates in one statement. */
     static final int MAX_GROUP = 64;
 

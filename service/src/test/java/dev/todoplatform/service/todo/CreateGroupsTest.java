@@ -9,6 +9,7 @@ import dev.todoplatform.daemons.Poll;
 import dev.todoplatform.service.http.HttpError;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,26 +66,29 @@ class CreateGroupsTest {
             inFlight.decrementAndGet();
             return made(group);
         });
+        int first = CreateGroups.SENDING;
         List<Future<Todo>> creates = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < first; i++) {
             String key = "first-" + i;
             creates.add(pool.submit(() -> groups.create(key, key)));
         }
-        Poll.until(Duration.ofSeconds(5), "two groups in flight", () -> sizes.size() == 2);
+        Poll.until(Duration.ofSeconds(5), "as many groups in flight as may be", () -> sizes.size() == first);
         for (int i = 0; i < 10; i++) {
             String key = "later-" + i;
             creates.add(pool.submit(() -> groups.create(key, key)));
         }
-        Poll.until(Duration.ofSeconds(5), "the later creates waiting", () -> threads.size() == 12
-                && threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() == 12);
+        Poll.until(Duration.ofSeconds(5), "the later creates waiting", () -> threads.size() == first + 10
+                && threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() == first + 10);
         answer.countDown();
         for (Future<Todo> f : creates) {
             f.get(5, TimeUnit.SECONDS);
         }
         for (int i = 0; i < 10; i++) {
-            assertEquals("later-" + i, creates.get(2 + i).get().name(), "each create gets its own item");
+            assertEquals("later-" + i, creates.get(first + i).get().name(), "each create gets its own item");
         }
-        assertEquals(List.of(1, 1, 10), sizes, "the ten that waited went as one group");
+        List<Integer> expected = new ArrayList<>(Collections.nCopies(first, 1));
+        expected.add(10);
+        assertEquals(expected, sizes, "the ten that waited went as one group");
         assertEquals(CreateGroups.SENDING, mostInFlight.get());
     }
 
@@ -108,7 +112,7 @@ class CreateGroupsTest {
         HttpError unavailable = new HttpError(503, "database unavailable, retry later");
         AtomicInteger sends = new AtomicInteger();
         CreateGroups groups = new CreateGroups(group -> {
-            if (sends.incrementAndGet() <= 2) {
+            if (sends.incrementAndGet() <= CreateGroups.SENDING) {
                 try {
                     answer.await();
                 } catch (InterruptedException e) {
@@ -119,18 +123,20 @@ class CreateGroupsTest {
             throw unavailable;
         });
         List<Future<Todo>> first = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < CreateGroups.SENDING; i++) {
             String key = "first-" + i;
             first.add(pool.submit(() -> groups.create(key, key)));
         }
-        Poll.until(Duration.ofSeconds(5), "two groups in flight", () -> sends.get() == 2);
+        Poll.until(Duration.ofSeconds(5), "as many groups in flight as may be",
+                () -> sends.get() == CreateGroups.SENDING);
         List<Future<Todo>> failing = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String key = "failing-" + i;
             failing.add(pool.submit(() -> groups.create(key, key)));
         }
-        Poll.until(Duration.ofSeconds(5), "three creates waiting", () -> threads.size() == 5
-                && threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() == 5);
+        int all = CreateGroups.SENDING + 3;
+        Poll.until(Duration.ofSeconds(5), "three creates waiting", () -> threads.size() == all
+                && threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() == all);
         answer.countDown();
         for (Future<Todo> f : first) {
             f.get(5, TimeUnit.SECONDS);
@@ -139,7 +145,7 @@ class CreateGroupsTest {
             Exception e = assertThrows(Exception.class, () -> f.get(5, TimeUnit.SECONDS));
             assertSame(unavailable, e.getCause());
         }
-        assertEquals(3, sends.get(), "the three waiting creates were one group");
+        assertEquals(CreateGroups.SENDING + 1, sends.get(), "the three waiting creates were one group");
     }
 
     /** A sender that answers no item for a key is a defect: an error, never a create answered with nothing. */
