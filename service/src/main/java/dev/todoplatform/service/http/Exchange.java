@@ -233,10 +233,6 @@ public final class Exchange {
         json(error.status(), body);
     }
 
-    boolean sent() {
-        return sent;
-    }
-
     int status() {
         return response.getStatus();
     }
