@@ -34,9 +34,7 @@ class TodoRepositoryTest {
      */
     @Test
     void listsUnderWritesNeverWaitForThePoolWhileAnotherHoldsAConnection() throws Exception {
-        Settings.DatabaseAccess access = new Settings.DatabaseAccess(Backends.newDatabase(), Backends.DB_USER,
-                Backends.DB_PASSWORD, 2);
-        Migrations.migrate(access);
+        Settings.DatabaseAccess access = migratedDatabase(2);
         ExecutorService pool = Executors.newFixedThreadPool(9);
         AtomicBoolean writing = new AtomicBoolean(true);
         try (Database database = new Database(access, null)) {
@@ -85,9 +83,7 @@ class TodoRepositoryTest {
      */
     @Test
     void concurrentCreatesEachGetTheirOwnItemAndOneItemPerKey() throws Exception {
-        Settings.DatabaseAccess access = new Settings.DatabaseAccess(Backends.newDatabase(), Backends.DB_USER,
-                Backends.DB_PASSWORD, 4);
-        Migrations.migrate(access);
+        Settings.DatabaseAccess access = migratedDatabase(4);
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try (Database database = new Database(access, null)) {
             TodoRepository todos = new TodoRepository(new Retry(database, 15_000), new ReadFence(500, 0));
@@ -118,5 +114,13 @@ class TodoRepositoryTest {
             pool.shutdown();
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
         }
+    }
+
+    /** A fresh database of its own, migrated, for a pool of {@code connections}. */
+    private static Settings.DatabaseAccess migratedDatabase(int connections) throws Exception {
+        Settings.DatabaseAccess access = new Settings.DatabaseAccess(Backends.newDatabase(), Backends.DB_USER,
+                Backends.DB_PASSWORD, connections);
+        Migrations.migrate(access);
+        return access;
     }
 }
